@@ -1,0 +1,34 @@
+"""The scheduler registry: torch class name -> :class:`SchedulerDef`.
+
+One table drives validation, the engine, ``lrsched list`` and the bad-value tests.
+"""
+
+from __future__ import annotations
+
+import difflib
+from types import MappingProxyType
+
+from lrsched.errors import SpecError
+from lrsched.schedules import cyclic, lambda_, step
+from lrsched.schedules.base import Groups, SchedulerDef, Trace
+
+_DEFINITIONS = lambda_.DEFINITIONS + step.DEFINITIONS + cyclic.DEFINITIONS
+
+REGISTRY: MappingProxyType = MappingProxyType({d.name: d for d in _DEFINITIONS})
+_BY_LOWER = {name.lower(): name for name in REGISTRY}
+
+
+def lookup(name) -> SchedulerDef:
+    """The definition for a torch class name (case-insensitive), or a SpecError with the
+    closest valid name."""
+    if not isinstance(name, str):
+        raise SpecError(f"must be a scheduler class name such as 'StepLR', got {name!r}")
+    found = _BY_LOWER.get(name.lower())
+    if found is None:
+        near = difflib.get_close_matches(name.lower(), list(_BY_LOWER), n=1, cutoff=0.5)
+        hint = f"; did you mean '{_BY_LOWER[near[0]]}'?" if near else ""
+        raise SpecError(f"unknown scheduler '{name}'{hint} (`lrsched list` shows all)")
+    return REGISTRY[found]
+
+
+__all__ = ["REGISTRY", "lookup", "Groups", "SchedulerDef", "Trace"]

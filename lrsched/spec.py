@@ -1,0 +1,378 @@
+"""Schedule specs: YAML (or a mapping) -> validated, immutable spec objects.
+
+Validation happens once, here, at the edge.  Every error names the file, the line the YAML
+gives the offending key, and the dotted key (``schedules[1].scheduler.gamma``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from lrsched.errors import SpecError
+from lrsched.schedules import REGISTRY, lookup
+from lrsched.schedules.base import Groups
+from lrsched.schedules.params import Int, Real, SchedulerList, describe_value
+from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
+from lrsched.yamlload import Document, dotted, load_yaml
+
+SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
+TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
+# Keys a scheduler leaves in a param group that a resumed scheduler reads back.
+GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+MAX_EPOCHS = 50_000_000
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a spec came from, to turn a key path into ``file:line: key``."""
+
+    file: str
+    marks: Mapping = field(default_factory=dict, compare=False, repr=False)
+
+    def error(self, path: tuple, message: str) -> SpecError:
+        return self.locate(SpecError(message), path)
+
+    def locate(self, exc: SpecError, path: tuple) -> SpecError:
+        """Fill in the file, and the line and key of ``path`` (plus the error's own relative
+        key, when it has one: ``lr_lambda`` inside ``scheduler`` is ``scheduler.lr_lambda``)."""
+        if exc.key is not None and not getattr(exc, "_absolute", False):
+            path = path + tuple(_split_key(exc.key))
+            exc.key = None
+        line, col = Document(None, self.file, self.marks).line(path)
+        exc.located(file=self.file, line=line, column=col, key=dotted(path) or None)
+        exc._absolute = True
+        return exc
+
+
+def _split_key(key: str) -> list:
+    parts: list = []
+    for piece in key.replace("]", "").split("."):
+        name, *idx = piece.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in idx)
+    return parts
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A ``torch.optim`` constructor: its class, and every group's full hyperparameters."""
+
+    type: str = "SGD"
+    groups: tuple = (MappingProxyType({"lr": 0.001}),)
+
+    @property
+    def momentum_key(self) -> str | None:
+        return momentum_key(self.type)
+
+    def group_state(self) -> Groups:
+        key = self.momentum_key
+        momentum = None
+        if key == "betas":
+            momentum = np.array([g["betas"][0] for g in self.groups], dtype=np.float64)
+        elif key == "momentum":
+            momentum = np.array([g["momentum"] for g in self.groups], dtype=np.float64)
+        return Groups(
+            optimizer=self.type,
+            lr=np.array([g["lr"] for g in self.groups], dtype=np.float64),
+            initial_lr=tuple(g.get("initial_lr") for g in self.groups),
+            momentum=momentum,
+            momentum_key=key,
+            extra=tuple(MappingProxyType({k: g[k] for k in GROUP_STATE_KEYS[1:] if k in g})
+                        for g in self.groups),
+        )
+
+
+@dataclass(frozen=True)
+class SchedulerSpec:
+    """A torch scheduler: class name and every keyword (validated, defaults filled in)."""
+
+    type: str
+    params: Mapping[str, Any]
+    path: tuple = ("scheduler",)
+
+    @property
+    def definition(self):
+        return REGISTRY[self.type]
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One schedule: what ``lrsched table`` prints as one block."""
+
+    name: str
+    optimizer: OptimizerSpec
+    scheduler: SchedulerSpec
+    epochs: int | None = None
+    origin: Origin = Origin("<spec>")
+    path: tuple = ()
+
+    def with_epochs(self, epochs: int | None) -> "ScheduleSpec":
+        return self if epochs is None else replace(self, epochs=epochs)
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """A loaded spec file: one or more schedules."""
+
+    source: str
+    schedules: tuple
+
+    def select(self, names) -> "SpecDocument":
+        """Only the schedules named (``--schedule``), in the order asked for."""
+        if not names:
+            return self
+        by_name = {s.name: s for s in self.schedules}
+        picked = []
+        for n in names:
+            if n not in by_name:
+                near = difflib.get_close_matches(n, list(by_name), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                raise SpecError(f"no schedule named '{n}' in {self.source}{hint} "
+                                f"(it has: {', '.join(by_name)})", key="--schedule")
+            picked.append(by_name[n])
+        return replace(self, schedules=tuple(picked))
+
+
+# ---------------------------------------------------------------------------- loading
+
+def load_spec(source, *, default_name: str | None = None) -> SpecDocument:
+    """A spec from a YAML path, YAML text already read (``source`` is then a
+    ``(text, filename)`` pair), a mapping, or a :class:`SpecDocument`/:class:`ScheduleSpec`."""
+    if isinstance(source, SpecDocument):
+        return source
+    if isinstance(source, ScheduleSpec):
+        return SpecDocument(source.origin.file, (source,))
+    if isinstance(source, Mapping):
+        return parse_spec(dict(source), Origin("<spec>"), default_name or "schedule")
+    if isinstance(source, tuple):
+        text, file = source
+        stem = default_name or (Path(file).stem if file not in ("-", "<stdin>") else "stdin")
+        doc = load_yaml(text, file)
+        return parse_spec(doc.data, Origin(file, doc.marks), stem)
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except FileNotFoundError:
+            raise SpecError("no such file", file=path) from None
+        except IsADirectoryError:
+            raise SpecError("is a folder, not a spec file", file=path) from None
+        except OSError as exc:
+            raise SpecError(f"cannot read: {exc.strerror}", file=path) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
+        return load_spec((text, path), default_name=default_name or Path(path).stem)
+    raise TypeError(f"cannot load a spec from {type(source).__name__}")
+
+
+def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
+    if not isinstance(data, dict):
+        raise origin.error((), f"the spec must be a mapping (key: value lines), got {describe_value(data)}")
+    _no_unknown(data, TOP_KEYS, origin, ())
+    if "schedules" not in data:
+        if "scheduler" not in data:
+            raise origin.error((), "missing key 'scheduler' (or 'schedules' for several): "
+                                   "e.g. `scheduler: {type: StepLR, step_size: 3}`")
+        return SpecDocument(origin.file, (_schedule(data, {}, origin, (), default_name),))
+    entries = data["schedules"]
+    if not isinstance(entries, list) or not entries:
+        raise origin.error(("schedules",), f"must be a non-empty list of schedules, got {describe_value(entries)}")
+    defaults = {k: v for k, v in data.items() if k != "schedules"}
+    if "name" in defaults:
+        raise origin.error(("name",), "a file with 'schedules' names each entry; move 'name' into the entries")
+    schedules, seen = [], {}
+    for i, entry in enumerate(entries):
+        path = ("schedules", i)
+        if not isinstance(entry, dict):
+            raise origin.error(path, f"must be a mapping with a scheduler, got {describe_value(entry)}")
+        _no_unknown(entry, SCHEDULE_KEYS, origin, path)
+        fallback = (entry.get("scheduler") or {}).get("type") if isinstance(entry.get("scheduler"), dict) else None
+        sched = _schedule(entry, defaults, origin, path, str(fallback or f"schedule{i + 1}"))
+        if sched.name in seen:
+            raise origin.error(path + ("name",), f"duplicate schedule name '{sched.name}' "
+                                                 f"(also schedules[{seen[sched.name]}]); names must be unique")
+        seen[sched.name] = i
+        schedules.append(sched)
+    return SpecDocument(origin.file, tuple(schedules))
+
+
+def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str = "key") -> None:
+    for key in mapping:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise origin.error(path + (key,), f"unknown {what} '{key}'; {hint}valid: {', '.join(allowed)}")
+
+
+def _check(constraint, value, origin: Origin, path: tuple):
+    try:
+        return constraint.check(value)
+    except SpecError as exc:
+        raise origin.locate(exc, path) from None
+
+
+def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_name: str) -> ScheduleSpec:
+    def pick(key):
+        if key in entry:
+            return entry[key], path + (key,)
+        if key in defaults:
+            return defaults[key], (key,)
+        return None, None
+
+    name, name_path = pick("name")
+    if name is None:
+        name = default_name
+    elif not isinstance(name, (str, int)) or isinstance(name, bool):
+        raise origin.error(name_path, f"must be a string, got {describe_value(name)}")
+    epochs, epochs_path = pick("epochs")
+    if epochs is not None:
+        epochs = _check(Int(1, MAX_EPOCHS), epochs, origin, epochs_path)
+    optimizer = _optimizer(entry, defaults, path, origin)
+    sched, sched_path = pick("scheduler")
+    if sched is None:
+        raise origin.error(path, "missing key 'scheduler': e.g. `scheduler: {type: StepLR, step_size: 3}`")
+    scheduler = parse_scheduler(sched, origin, sched_path)
+    return ScheduleSpec(str(name), optimizer, scheduler, epochs, origin, path)
+
+
+def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> OptimizerSpec:
+    """Merge the optimizer mapping (defaults, then the entry's) and the ``lr:`` shortcut."""
+    merged: dict = {}
+    where: dict = {}
+    for source, base in ((defaults, ()), (entry, path)):
+        opt = source.get("optimizer")
+        if opt is not None:
+            if not isinstance(opt, dict):
+                raise origin.error(base + ("optimizer",), f"must be a mapping such as "
+                                   f"`{{type: SGD, lr: 0.1}}`, got {describe_value(opt)}")
+            if "lr" in source and "lr" in opt:
+                raise origin.error(base + ("lr",), "give the learning rate once: either `lr:` or `optimizer.lr:`")
+            for k, v in opt.items():
+                merged[k] = v
+                where[k] = base + ("optimizer", k)
+        if "lr" in source:
+            merged["lr"] = source["lr"]
+            where["lr"] = base + ("lr",)
+    type_name = merged.pop("type", "SGD")
+    canonical = {n.lower(): n for n in TORCH_OPTIMIZERS}
+    if not isinstance(type_name, str) or type_name.lower() not in canonical:
+        near = difflib.get_close_matches(str(type_name).lower(), list(canonical), n=1, cutoff=0.5)
+        hint = f"; did you mean '{canonical[near[0]]}'?" if near else ""
+        raise origin.error(where.get("type", path), f"unknown optimizer '{type_name}'{hint} "
+                           f"(torch.optim has: {', '.join(TORCH_OPTIMIZERS)})")
+    type_name = canonical[type_name.lower()]
+    torch_defaults = TORCH_OPTIMIZERS[type_name]
+    groups_raw = merged.pop("param_groups", None)
+    hyper = dict(torch_defaults)
+    for k, v in merged.items():
+        if k not in torch_defaults:
+            _no_unknown({k: v}, tuple(torch_defaults) + ("type", "param_groups"), origin,
+                        where[k][:-1], what=f"{type_name} keyword")
+        hyper[k] = _hyper(k, v, torch_defaults[k], origin, where[k])
+    if groups_raw is None:
+        groups = (MappingProxyType(hyper),)
+    else:
+        gpath = where["param_groups"]
+        if not isinstance(groups_raw, list) or not groups_raw:
+            raise origin.error(gpath, f"must be a non-empty list of mappings, got {describe_value(groups_raw)}")
+        groups = []
+        for i, g in enumerate(groups_raw):
+            if not isinstance(g, dict):
+                raise origin.error(gpath + (i,), f"must be a mapping such as `{{lr: 0.01}}`, got {describe_value(g)}")
+            group = dict(hyper)
+            for k, v in g.items():
+                if k in GROUP_STATE_KEYS:
+                    group[k] = _check(Real(0), v, origin, gpath + (i, k))
+                elif k in torch_defaults:
+                    group[k] = _hyper(k, v, torch_defaults[k], origin, gpath + (i, k))
+                else:
+                    _no_unknown({k: v}, tuple(torch_defaults) + GROUP_STATE_KEYS, origin, gpath + (i,),
+                                what="param group key")
+            groups.append(MappingProxyType(group))
+        groups = tuple(groups)
+    return OptimizerSpec(type_name, groups)
+
+
+def _hyper(key: str, value, default, origin: Origin, path: tuple):
+    """Check one optimizer hyperparameter the way torch's constructors do."""
+    if key == "lr":
+        return _check(Real(0), value, origin, path)
+    if key == "momentum":
+        return _check(Real(0), value, origin, path)
+    if key == "betas":
+        if not isinstance(value, list) or len(value) != 2:
+            raise origin.error(path, f"must be a list of two numbers in [0, 1), got {describe_value(value)}")
+        return tuple(_check(Real(0, 1, high_closed=False), b, origin, path + (i,)) for i, b in enumerate(value))
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise origin.error(path, f"must be true or false, got {describe_value(value)}")
+        return value
+    if isinstance(default, (int, float)):
+        return _check(Real(), value, origin, path)
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or len(value) != len(default):
+            raise origin.error(path, f"must be a list of {len(default)} values, got {describe_value(value)}")
+        return tuple(value)
+    return value
+
+
+def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
+    """One scheduler mapping (``{type: StepLR, step_size: 3}``) -> :class:`SchedulerSpec`."""
+    if isinstance(mapping, str):
+        raise origin.error(path, f"must be a mapping with a type, e.g. `{{type: {mapping}, ...}}`, "
+                                 f"got the string {mapping!r}")
+    if not isinstance(mapping, dict):
+        raise origin.error(path, f"must be a mapping with a type, got {describe_value(mapping)}")
+    if "type" not in mapping:
+        raise origin.error(path, "missing key 'type' (a torch.optim.lr_scheduler class name such as StepLR)")
+    try:
+        definition = lookup(mapping["type"])
+    except SpecError as exc:
+        raise origin.locate(exc, path + ("type",)) from None
+    params: dict = {}
+    for key, value in mapping.items():
+        if key == "type":
+            continue
+        param = definition.param(key)
+        if param is None:
+            near = difflib.get_close_matches(str(key), definition.keys(), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise origin.error(path + (key,), f"unknown keyword '{key}' for {definition.name}; {hint}"
+                                              f"valid: {', '.join(definition.keys()) or 'none'}")
+        if isinstance(param.constraint, SchedulerList):
+            params[key] = _scheduler_list(value, origin, path + (key,))
+        else:
+            params[key] = _check(param.constraint, value, origin, path + (key,))
+    for param in definition.params + definition.extra_keys:
+        if param.name not in params:
+            if param.required:
+                raise origin.error(path, f"missing required keyword '{param.name}' of {definition.name} "
+                                         f"({param.constraint})")
+            params[param.name] = param.default
+    if definition.check is not None:
+        try:
+            definition.check(params)
+        except SpecError as exc:
+            raise origin.locate(exc, path) from None
+    return SchedulerSpec(definition.name, MappingProxyType(params), path)
+
+
+def _scheduler_list(value, origin: Origin, path: tuple) -> tuple:
+    if not isinstance(value, list):
+        raise origin.error(path, f"must be a list of scheduler mappings, got {describe_value(value)}")
+    return tuple(parse_scheduler(item, origin, path + (i,)) for i, item in enumerate(value))
+
+
+__all__ = ["load_spec", "parse_spec", "parse_scheduler", "SpecDocument", "ScheduleSpec",
+           "SchedulerSpec", "OptimizerSpec", "Origin"]

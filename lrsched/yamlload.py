@@ -1,0 +1,169 @@
+"""YAML text -> plain Python data plus the line of every key, safely.
+
+PyYAML's safe loader composes the node graph; this module builds the Python values itself
+so that it can (a) remember where each value came from, (b) refuse duplicate keys (PyYAML
+silently keeps the last), (c) refuse every tag outside plain YAML (``!!python/...``),
+(d) read ``1e-3`` as the number users mean (YAML 1.1 reads it as a string), and (e) refuse
+alias bombs quickly instead of expanding them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from lrsched.errors import SpecError
+
+Path = tuple  # of str keys and int indices
+
+MAX_ALIAS_EXPANSION = 100_000   # nodes reached through aliases in one document
+
+_STD = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null")}
+# YAML 1.2's float forms that YAML 1.1 (PyYAML) leaves as strings: 1e-3, 1E4, -2e+5, .5e3
+_EXP_FLOAT = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+
+
+class ExpFloat(float):
+    """A number written in exponent form (``1e4``); accepted where an integer is expected."""
+
+
+@dataclass
+class Document:
+    """Loaded YAML: the data, and the (line, column) of every path, 1-based."""
+
+    data: object
+    file: str
+    marks: dict = field(default_factory=dict)
+
+    def line(self, path: Path) -> tuple[int | None, int | None]:
+        while path:
+            if path in self.marks:
+                return self.marks[path]
+            path = path[:-1]
+        return self.marks.get((), (None, None))
+
+
+def load_yaml(text: str, file: str) -> Document:
+    """Parse one YAML document; raise :class:`SpecError` with a location on any problem."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise SpecError("the file is empty; expected a mapping such as `scheduler: {type: StepLR, step_size: 3}`",
+                        file=file)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise SpecError(f"invalid YAML: {problem}", file=file, line=line, column=col) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise SpecError("the file holds no YAML document; expected a mapping", file=file)
+    builder = _Builder(file)
+    data = builder.build(node, (), via_alias=False)
+    return Document(data, file, builder.marks)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks: dict = {}
+        self.expanded = 0
+        self.seen: dict[int, int] = {}
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node, message: str, path: Path):
+        raise SpecError(message, file=self.file, line=node.start_mark.line + 1,
+                        column=node.start_mark.column + 1, key=dotted(path) or None)
+
+    def build(self, node, path: Path, via_alias: bool):
+        # An alias shares its node object with the anchor; a node met a second time is an
+        # alias expansion, and each expansion counts, so nested aliases (the "billion laughs")
+        # hit the limit long before they cost memory.
+        if id(node) in self.seen or via_alias:
+            self.expanded += 1
+            via_alias = True
+            if self.expanded > MAX_ALIAS_EXPANSION:
+                self.fail(node, f"too many alias expansions (more than {MAX_ALIAS_EXPANSION}); "
+                                "is this an alias bomb?", path)
+        self.seen[id(node)] = 1
+        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _STD + "seq":
+                self.fail(node, f"YAML tag {node.tag!r} is not allowed", path)
+            return [self.build(item, path + (i,), via_alias) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _STD + "map":
+                self.fail(node, f"YAML tag {node.tag!r} is not allowed", path)
+            return self.mapping(node, path, via_alias)
+        self.fail(node, "unsupported YAML node", path)  # pragma: no cover
+
+    def scalar(self, node, path: Path):
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            if tag == _STD + "timestamp":
+                return node.value  # a date means nothing to us; let type checks name it
+            self.fail(node, f"YAML tag {tag!r} is not allowed (only plain YAML values)", path)
+        if tag == _STD + "str":
+            if node.style is None and _EXP_FLOAT.match(node.value):
+                return ExpFloat(node.value)
+            return node.value
+        try:
+            return {
+                _STD + "int": self.constructor.construct_yaml_int,
+                _STD + "float": self.constructor.construct_yaml_float,
+                _STD + "bool": self.constructor.construct_yaml_bool,
+                _STD + "null": self.constructor.construct_yaml_null,
+            }[tag](node)
+        except (ValueError, OverflowError) as exc:  # pragma: no cover - resolver guards this
+            self.fail(node, f"bad value {node.value!r}: {exc}", path)
+
+    def mapping(self, node, path: Path, via_alias: bool) -> dict:
+        result: dict = {}
+        merged: dict = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _STD + "merge":
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    value = self.build(src, path, True)
+                    if not isinstance(value, dict):
+                        self.fail(src, "a merge key (<<) needs a mapping", path)
+                    for k, v in value.items():
+                        merged.setdefault(k, v)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.fail(key_node, "mapping keys must be plain names", path)
+            key = self.scalar(key_node, path)
+            if isinstance(key, float) or key is None or isinstance(key, bool):
+                key = key_node.value
+            if key in result:
+                first = self.marks.get(path + (key,), (None,))[0]
+                self.fail(key_node, f"duplicate key '{key}' (first given on line {first})", path + (key,))
+            self.marks[path + (key,)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = self.build(value_node, path + (key,), via_alias)
+        for k, v in merged.items():
+            result.setdefault(k, v)
+        return result
+
+
+def dotted(path: Path) -> str:
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
