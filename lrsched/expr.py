@@ -95,7 +95,7 @@ class Expression:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ExpressionError(
-                f"{what} {self.source!r} gives {out[i]!r} at {self.var} = {np.asarray(values).flat[i]}"
+                f"{what} {self.source!r} gives {float(out[i])!r} at {self.var} = {np.asarray(values).flat[i]}"
             )
         return out
 

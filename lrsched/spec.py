@@ -6,7 +6,6 @@ gives the offending key, and the dotted key (``schedules[1].scheduler.gamma``).
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from lrsched.errors import SpecError
+from lrsched.suggest import closest, did_you_mean
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
 from lrsched.schedules.params import Int, Real, SchedulerList, describe_value
@@ -133,8 +133,8 @@ class SpecDocument:
         picked = []
         for n in names:
             if n not in by_name:
-                near = difflib.get_close_matches(n, list(by_name), n=1)
-                hint = f"; did you mean '{near[0]}'?" if near else ""
+                near = closest(n, by_name)
+                hint = f"; did you mean '{near}'?" if near else ""
                 raise SpecError(f"no schedule named '{n}' in {self.source}{hint} "
                                 f"(it has: {', '.join(by_name)})", key="--schedule")
             picked.append(by_name[n])
@@ -210,9 +210,8 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
 def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str = "key") -> None:
     for key in mapping:
         if key not in allowed:
-            near = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'? " if near else ""
-            raise origin.error(path + (key,), f"unknown {what} '{key}'; {hint}valid: {', '.join(allowed)}")
+            raise origin.error(path + (key,), f"unknown {what} '{key}'; {did_you_mean(key, allowed)}"
+                                              f"valid: {', '.join(allowed)}")
 
 
 def _check(constraint, value, origin: Origin, path: tuple):
@@ -267,8 +266,8 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
     type_name = merged.pop("type", "SGD")
     canonical = {n.lower(): n for n in TORCH_OPTIMIZERS}
     if not isinstance(type_name, str) or type_name.lower() not in canonical:
-        near = difflib.get_close_matches(str(type_name).lower(), list(canonical), n=1, cutoff=0.5)
-        hint = f"; did you mean '{canonical[near[0]]}'?" if near else ""
+        near = closest(type_name, TORCH_OPTIMIZERS)
+        hint = f"; did you mean '{near}'?" if near else ""
         raise origin.error(where.get("type", path), f"unknown optimizer '{type_name}'{hint} "
                            f"(torch.optim has: {', '.join(TORCH_OPTIMIZERS)})")
     type_name = canonical[type_name.lower()]
@@ -346,8 +345,7 @@ def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
             continue
         param = definition.param(key)
         if param is None:
-            near = difflib.get_close_matches(str(key), definition.keys(), n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'? " if near else ""
+            hint = did_you_mean(key, definition.keys())
             raise origin.error(path + (key,), f"unknown keyword '{key}' for {definition.name}; {hint}"
                                               f"valid: {', '.join(definition.keys()) or 'none'}")
         if isinstance(param.constraint, SchedulerList):

@@ -67,7 +67,8 @@ def load_yaml(text: str, file: str) -> Document:
     finally:
         loader.dispose()
     if node is None:
-        raise SpecError("the file holds no YAML document; expected a mapping", file=file)
+        raise SpecError("the file is empty (only comments); expected a mapping such as "
+                        "`scheduler: {type: StepLR, step_size: 3}`", file=file)
     builder = _Builder(file)
     data = builder.build(node, (), via_alias=False)
     return Document(data, file, builder.marks)

@@ -5,10 +5,10 @@ One table drives validation, the engine, ``lrsched list`` and the bad-value test
 
 from __future__ import annotations
 
-import difflib
 from types import MappingProxyType
 
 from lrsched.errors import SpecError
+from lrsched.suggest import closest
 from lrsched.schedules import cyclic, lambda_, step
 from lrsched.schedules.base import Groups, SchedulerDef, Trace
 
@@ -25,8 +25,8 @@ def lookup(name) -> SchedulerDef:
         raise SpecError(f"must be a scheduler class name such as 'StepLR', got {name!r}")
     found = _BY_LOWER.get(name.lower())
     if found is None:
-        near = difflib.get_close_matches(name.lower(), list(_BY_LOWER), n=1, cutoff=0.5)
-        hint = f"; did you mean '{_BY_LOWER[near[0]]}'?" if near else ""
+        near = closest(name, REGISTRY)
+        hint = f"; did you mean '{near}'?" if near else ""
         raise SpecError(f"unknown scheduler '{name}'{hint} (`lrsched list` shows all)")
     return REGISTRY[found]
 

@@ -135,9 +135,10 @@ class Choice(Constraint):
 
     def check(self, value):
         if value not in self.options or isinstance(value, bool):
-            import difflib
-            near = difflib.get_close_matches(str(value), [str(o) for o in self.options], n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            from lrsched.suggest import closest
+
+            near = closest(value, self.options)
+            hint = f" (did you mean {near!r}?)" if near else ""
             raise SpecError(f"must be {self}, got {describe_value(value)}{hint}")
         return value
 

@@ -1,0 +1,1 @@
+"""One module per CLI command; :mod:`lrsched.commands.common` holds what they share."""

@@ -1,0 +1,91 @@
+"""``lrsched list`` as rich renderables, built from the registries (no second copy)."""
+
+from __future__ import annotations
+
+import yaml
+from rich.console import Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from lrsched.schedules import REGISTRY
+from lrsched.schedules.base import SchedulerDef
+from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
+
+
+def _keywords(definition: SchedulerDef) -> str:
+    parts = []
+    for p in definition.params + definition.extra_keys:
+        parts.append(p.name if p.required else f"{p.name}={p.default!r}")
+    return ", ".join(parts)
+
+
+def overview():
+    schedulers = Table(title="Schedulers (torch.optim.lr_scheduler)", title_justify="left",
+                       header_style="bold", box=None, pad_edge=False)
+    schedulers.add_column("type", style="bold cyan", no_wrap=True)
+    schedulers.add_column("what it does")
+    schedulers.add_column("keywords (default)", style="dim")
+    for definition in REGISTRY.values():
+        schedulers.add_row(definition.name, escape(definition.summary), escape(_keywords(definition)))
+
+    optimizers = Table(title="Optimizers (torch.optim)", title_justify="left",
+                       header_style="bold", box=None, pad_edge=False)
+    optimizers.add_column("type", style="bold cyan", no_wrap=True)
+    optimizers.add_column("default lr", justify="right")
+    optimizers.add_column("cycled by CyclicLR/OneCycleLR")
+    optimizers.add_column("simulate")
+    simulated = _simulated_optimizers()
+    for name, defaults in TORCH_OPTIMIZERS.items():
+        key = momentum_key(name)
+        cycled = {"betas": "betas[0]", "momentum": "momentum"}.get(key, "- (refused)")
+        optimizers.add_row(name, repr(defaults["lr"]), cycled, "yes" if name in simulated else "")
+
+    parts = [schedulers, Text(""), optimizers]
+    functions = _functions_table()
+    if functions is not None:
+        parts += [Text(""), functions]
+    parts += [Text(""), Text("`lrsched list NAME` shows a scheduler's keywords in full.", style="dim")]
+    return Group(*parts)
+
+
+def scheduler_detail(definition: SchedulerDef):
+    table = Table(title=escape(f"{definition.name}: {definition.summary}"), title_justify="left",
+                  header_style="bold", box=None, pad_edge=False)
+    table.add_column("keyword", style="bold cyan", no_wrap=True)
+    table.add_column("default", no_wrap=True)
+    table.add_column("must be")
+    table.add_column("meaning", style="dim")
+    for p in definition.params + definition.extra_keys:
+        table.add_row(p.name, escape(p.default_text()), escape(str(p.constraint)), escape(p.doc))
+    example = yaml.safe_dump(definition.example, sort_keys=False, default_flow_style=None).rstrip()
+    return Group(
+        table,
+        Text(""),
+        Text.assemble(("formula: ", "bold"), definition.formula),
+        Text(""),
+        Text("example spec:", style="bold"),
+        Text(example),
+    )
+
+
+def _simulated_optimizers() -> set:
+    try:
+        from lrsched.optim import OPTIMIZERS
+    except ImportError:
+        return set()
+    return set(OPTIMIZERS)
+
+
+def _functions_table():
+    try:
+        from lrsched.functions import FUNCTIONS
+    except ImportError:
+        return None
+    table = Table(title="Test functions (lrsched simulate)", title_justify="left",
+                  header_style="bold", box=None, pad_edge=False)
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("what it is")
+    for name, fn in FUNCTIONS.items():
+        table.add_row(name, escape(getattr(fn, "description", "")))
+    return table

@@ -1,0 +1,42 @@
+"""'Did you mean ...?' for misspelt names: keys, schedulers, optimizers, functions."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def _distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: edits, with a swap of neighbours counting as one."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def closest(word, options: Iterable[str]) -> str | None:
+    """The option ``word`` most likely meant, or None when nothing is close."""
+    options = [str(o) for o in options]
+    if not options:
+        return None
+    w = str(word).lower()
+    scored = sorted(options, key=lambda o: (_distance(w, o.lower()), -difflib.SequenceMatcher(None, w, o.lower()).ratio()))
+    best = scored[0]
+    if _distance(w, best.lower()) <= max(1, len(w) // 3):
+        return best
+    near = difflib.get_close_matches(w, [o.lower() for o in options], n=1, cutoff=0.6)
+    if near:
+        return next(o for o in options if o.lower() == near[0])
+    return None
+
+
+def did_you_mean(word, options: Iterable[str], quote: str = "'") -> str:
+    """``"did you mean 'x'? "`` or an empty string."""
+    best = closest(word, options)
+    return f"did you mean {quote}{best}{quote}? " if best else ""
