@@ -7,6 +7,7 @@ one, for bug reports).
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -18,7 +19,34 @@ from lrsched.errors import LrschedError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command runs (start-up is part of the
+    product: `lrsched table` must not pay for plot's or simulate's imports)."""
+
+    COMMANDS = {
+        "table": ("lrsched.commands.table", "table"),
+        "plot": ("lrsched.commands.plot", "plot"),
+        "simulate": ("lrsched.commands.simulate", "simulate"),
+        "list": ("lrsched.commands.list_cmd", "list_"),
+    }
+
+    def list_commands(self, ctx):
+        return [name for name in self.COMMANDS if self.get_command(ctx, name) is not None]
+
+    def get_command(self, ctx, name):
+        if name not in self.COMMANDS:
+            return None
+        module_name, attr = self.COMMANDS[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:   # a command still being built is simply absent
+                raise
+            return None
+        return getattr(module, attr)
+
+
+@click.group(context_settings=CONTEXT, cls=_LazyGroup)
 @click.version_option(__version__, "-V", "--version", prog_name="lrsched")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks (for bug reports).")
 @click.pass_context
@@ -29,24 +57,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     if debug:
         os.environ["LRSCHED_DEBUG"] = "1"
-
-
-def _register() -> None:
-    from lrsched.commands import list_cmd, table
-
-    cli.add_command(table.table)
-    cli.add_command(list_cmd.list_)
-    for module_name, attr in (("lrsched.commands.plot", "plot"), ("lrsched.commands.simulate", "simulate")):
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        cli.add_command(getattr(module, attr))
-
-
-_register()
 
 
 def _debug() -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lrsched.records import dataclass
 
 import numpy as np
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass, field
+from lrsched.records import dataclass, field
 
 import numpy as np
 

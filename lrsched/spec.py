@@ -7,7 +7,7 @@ gives the offending key, and the dotted key (``schedules[1].scheduler.gamma``).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from lrsched.records import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping

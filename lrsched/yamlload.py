@@ -10,7 +10,7 @@ alias bombs quickly instead of expanding them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lrsched.records import dataclass, field
 
 import yaml
 

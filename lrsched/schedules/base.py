@@ -3,7 +3,7 @@ the arrays a scheduler returns, and the definition record the registry holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from lrsched.records import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 

@@ -8,7 +8,7 @@ tables drive validation, ``lrsched list`` and the tests that feed each parameter
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from lrsched.records import dataclass, field
 from typing import Any
 
 from lrsched.errors import SpecError

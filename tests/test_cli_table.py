@@ -1,0 +1,142 @@
+"""`lrsched table`: formats, options, stdin, files, the library call."""
+
+import csv
+import io
+import json
+import os
+
+import numpy as np
+import pytest
+
+import lrsched
+from conftest import ROOT
+from lrsched.engine import compute
+from lrsched.spec import load_spec
+
+CYCLIC = str(ROOT / "configs" / "cycliclr.yaml")
+
+
+def test_json_is_the_engine_exactly(cli):
+    run = cli("table", CYCLIC, "--format", "json")
+    assert run.code == 0, run
+    data = json.loads(run.out)
+    result = compute(load_spec(CYCLIC).schedules[0])
+    assert [d["name"] for d in data] == ["cyclic"]
+    assert set(data[0]) == {"name", "lr", "momentum"}
+    assert np.array_equal(np.array(data[0]["lr"]), result.lr)
+    assert np.array_equal(np.array(data[0]["momentum"]), result.momentum)
+
+
+def test_json_momentum_null_when_not_cycled(cli):
+    data = json.loads(cli("table", "--format", "json", "--schedule", "step").out)
+    assert data == [{"name": "step", "lr": [[0.01]] * 3 + [[0.001]] * 3 + [[0.0001]] * 3, "momentum": None}]
+
+
+def test_csv_round_trips(cli):
+    run = cli("table", CYCLIC, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(run.out)))
+    result = compute(load_spec(CYCLIC).schedules[0])
+    assert len(rows) == result.lr.size
+    for row in rows:
+        e, g = int(row["epoch"]), int(row["group"])
+        assert float(row["lr"]) == result.lr[e, g]
+        assert float(row["momentum"]) == result.momentum[e, g]
+
+
+def test_plain_several_groups_is_python_list_repr(cli):
+    lines = cli("table", CYCLIC, "-f", "plain", "--epochs", "3").out.splitlines()
+    result = compute(load_spec(CYCLIC).schedules[0], 3)
+    assert lines == [f"lr of epoch {e} => {result.lr[e].tolist()!r}" for e in range(3)]
+
+
+def test_rich_table_shows_every_digit(cli):
+    from rich.console import Console
+
+    from lrsched.render.table import rich_table
+
+    result = compute(load_spec(CYCLIC).schedules[0], 4)
+    console = Console(file=io.StringIO(), width=200)
+    console.print(rich_table([result]))
+    text = console.file.getvalue()
+    header = text.splitlines()[0].split()
+    assert header[:3] == ["epoch", "cyclic", "[group"]
+    assert "cyclic momentum [group 1]" in text
+    for value in result.lr.ravel().tolist() + result.momentum.ravel().tolist():
+        assert repr(value) in text
+    assert cli("table", CYCLIC, "--format", "rich", "--epochs", "4").code == 0
+
+
+def test_epochs_override(cli):
+    assert len(cli("table", "--schedule", "step", "-f", "plain", "--epochs", "20").out.splitlines()) == 20
+
+
+def test_schedule_picks_in_order(cli):
+    out = cli("table", "-f", "plain", "--schedule", "exponential", "--schedule", "lambda").out
+    assert [l for l in out.splitlines() if l.startswith("#")] == ["# exponential", "# lambda"]
+
+
+def test_stdin(cli):
+    text = "lr: 0.1\nepochs: 3\nscheduler: {type: ExponentialLR, gamma: 0.5}\n"
+    run = cli("table", "-", "-f", "plain", stdin=text)
+    assert run.out == "lr of epoch 0 => [0.1]\nlr of epoch 1 => [0.05]\nlr of epoch 2 => [0.025]\n"
+    bad = cli("table", "-", stdin="lr: 0.1\nepochs: 3\nscheduler: {type: ExponentialLR, gama: 0.5}\n")
+    assert bad.code == 2 and bad.err.startswith("error: <stdin>:3: scheduler.gama: unknown keyword")
+
+
+def test_output_file_written_whole(cli, tmp_path):
+    target = tmp_path / "out.csv"
+    run = cli("table", CYCLIC, "-f", "csv", "-o", target)
+    assert run.code == 0 and run.out == ""
+    assert target.read_text().startswith("schedule,epoch,group,lr,momentum\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_output_failure_leaves_nothing(cli, tmp_path):
+    target = tmp_path / "missing" / "out.csv"
+    run = cli("table", "-f", "csv", "-o", target)
+    assert run.code == 1
+    assert run.err.startswith("error: cannot write") and "does not exist" in run.err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_failed_spec_does_not_clobber_previous_output(cli, tmp_path, write_spec):
+    target = tmp_path / "table.json"
+    target.write_text("previous")
+    bad = write_spec("lr: 0.1\nepochs: 3\nscheduler: {type: LambdaLR, lr_lambda: '1 / (epoch - 1)'}\n")
+    assert cli("table", bad, "-f", "json", "-o", target).code == 2
+    assert target.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["table.json", os.path.basename(bad)])
+
+
+def test_every_command_has_help(cli):
+    from lrsched.cli import cli as group
+
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
+        assert command.help, name
+        run = cli(name, "--help")
+        assert run.code == 0 and "Usage:" in run.out
+
+
+def test_version(cli):
+    assert cli("--version").out.strip().endswith(lrsched.__version__)
+
+
+def test_library_lr_table():
+    table = lrsched.lr_table({"lr": 0.01, "epochs": 9, "scheduler": {"type": "StepLR", "step_size": 3}})
+    assert table.shape == (9, 1)
+    assert table[:, 0].tolist() == [0.01] * 3 + [0.001] * 3 + [0.0001] * 3
+    assert lrsched.lr_table(str(ROOT / "configs" / "steplr.yaml"), epochs=4).shape == (4, 1)
+    with pytest.raises(lrsched.SpecError, match="single schedule"):
+        lrsched.lr_table(str(ROOT / "configs" / "tutorial.yaml"))
+
+
+def test_table_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys; from lrsched.cli import main\n"
+            "try:\n    main(['table', '-f', 'plain'])\nexcept SystemExit: pass\n"
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
