@@ -1,0 +1,57 @@
+"""Adadelta (``torch/optim/adadelta.py``; ``_single_tensor_adadelta``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._kernels import add_scaled, addcmul, as_column, sqrt
+
+__all__ = ["ADADELTA", "init_adadelta", "update_adadelta"]
+
+
+def init_adadelta(params: np.ndarray, hyper) -> dict:
+    zeros = np.zeros_like(params, dtype=np.float64)
+    return {"step": 0.0, "square_avg": zeros, "acc_delta": zeros.copy()}
+
+
+def update_adadelta(params, grads, state, lr, hyper, *, momentum=None):
+    """Adadelta, one step (torch ``_single_tensor_adadelta``)::
+
+        g = -grad if maximize else grad;  g = g + wd*p
+        v = rho*v + (1 - rho)*g*g
+        delta = sqrt(u + eps) / sqrt(v + eps) * g;  u = rho*u + (1 - rho)*delta*delta
+        p = p - lr*delta
+    """
+    rho = hyper["rho"]
+    eps = hyper["eps"]
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+    grad = -grads if hyper["maximize"] else grads
+    if hyper["weight_decay"] != 0:
+        grad = add_scaled(grad, params, float(hyper["weight_decay"]))
+    square_avg = addcmul(state["square_avg"] * rho, grad, grad, 1 - rho)
+    std = sqrt(square_avg + eps)
+    delta = sqrt(state["acc_delta"] + eps) / std * grad
+    acc_delta = addcmul(state["acc_delta"] * rho, delta, delta, 1 - rho)
+    return add_scaled(params, delta, -lr), {"step": step, "square_avg": square_avg,
+                                            "acc_delta": acc_delta}
+
+
+ADADELTA = OptimizerDef(
+    name="Adadelta",
+    keywords=(
+        Keyword("lr", 1.0, Interval(0.0, what="learning rate"), "scales delta"),
+        Keyword("rho", 0.9, Interval(0.0, 1.0, closed_high=True, what="rho value"),
+                "running-average coefficient"),
+        Keyword("eps", 1e-6, Interval(0.0, what="epsilon value"), "added inside both roots"),
+        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("capturable", "foreach", "differentiable"),
+    ),
+    momentum_key=None,
+    init_state=init_adadelta,
+    update=update_adadelta,
+    state_keys=lambda hyper: ("step", "square_avg", "acc_delta"),
+    summary="Adadelta: unit-corrected steps from running averages of g^2 and delta^2",
+)

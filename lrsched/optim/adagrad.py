@@ -1,0 +1,57 @@
+"""Adagrad (``torch/optim/adagrad.py``; ``_single_tensor_adagrad``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, sqrt
+
+__all__ = ["ADAGRAD", "init_adagrad", "update_adagrad"]
+
+
+def init_adagrad(params: np.ndarray, hyper) -> dict:
+    # torch creates this state in the constructor, so it shows in state_dict() at step 0
+    return {"step": 0.0,
+            "sum": np.full_like(params, hyper["initial_accumulator_value"], dtype=np.float64)}
+
+
+def update_adagrad(params, grads, state, lr, hyper, *, momentum=None):
+    """Adagrad, one step (torch ``_single_tensor_adagrad``, dense gradients)::
+
+        g = -grad if maximize else grad;  g = g + wd*p
+        clr = lr / (1 + (t - 1) * lr_decay)
+        sum = sum + g*g;  p = p - clr * g / (sqrt(sum) + eps)
+    """
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+    grad = -grads if hyper["maximize"] else grads
+    if hyper["weight_decay"] != 0:
+        grad = add_scaled(grad, params, float(hyper["weight_decay"]))
+    clr = lr / (1 + (step - 1) * hyper["lr_decay"])
+    total = addcmul(state["sum"], grad, grad, 1.0)
+    std = sqrt(total) + hyper["eps"]
+    return addcdiv(params, grad, std, -clr), {"step": step, "sum": total}
+
+
+ADAGRAD = OptimizerDef(
+    name="Adagrad",
+    keywords=(
+        Keyword("lr", 1e-2, Interval(0.0, what="learning rate"), "learning rate"),
+        Keyword("lr_decay", 0, Interval(0.0, what="lr_decay value"), "lr / (1 + (t-1) lr_decay)"),
+        Keyword("eps", 1e-10, Interval(0.0, what="epsilon value"), "added to the denominator"),
+        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
+        Keyword("initial_accumulator_value", 0,
+                Interval(0.0, what="initial_accumulator_value value"),
+                "starting value of the sum of squares"),
+        *_switches("foreach"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("differentiable", "fused"),
+    ),
+    momentum_key=None,
+    init_state=init_adagrad,
+    update=update_adagrad,
+    state_keys=lambda hyper: ("step", "sum"),
+    summary="Adagrad: per-coordinate lr divided by the root of the summed squared gradients",
+    created_in_constructor=True,
+)

@@ -1,0 +1,111 @@
+"""Adam and AdamW (``torch/optim/adam.py``, ``adamw.py``; ``_single_tensor_adam``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import (
+    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, per_run_python, pick_beta1,
+)
+from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
+
+__all__ = ["ADAM", "ADAMW", "init_adam", "update_adam"]
+
+
+def init_adam(params: np.ndarray, hyper) -> dict:
+    zeros = np.zeros_like(params, dtype=np.float64)
+    state = {"step": 0.0, "exp_avg": zeros, "exp_avg_sq": zeros.copy()}
+    if hyper["amsgrad"]:
+        state["max_exp_avg_sq"] = zeros.copy()
+    return state
+
+
+def update_adam(params, grads, state, lr, hyper, *, momentum=None):
+    """Adam / AdamW, one step (torch ``_single_tensor_adam``, non-capturable branch)::
+
+        g = -grad if maximize else grad
+        decoupled: p *= 1 - lr*wd            coupled: g = g + wd*p
+        m = lerp(m, g, 1 - b1);  v = b2*v + (1 - b2)*g*g;  vmax = max(vmax, v) if amsgrad
+        p += -(lr / (1 - b1**t)) * m / (sqrt(v or vmax) / sqrt(1 - b2**t) + eps)
+
+    Bias corrections are Python floats, as in torch; ``momentum`` overrides ``betas[0]``
+    per run (CyclicLR/OneCycleLR).
+    """
+    beta1 = pick_beta1(hyper, momentum)
+    beta2 = hyper["betas"][1]
+    eps = hyper["eps"]
+    weight_decay = hyper["weight_decay"]
+    step = float(np.float32(state["step"] + 1.0))  # torch keeps `step` in a float32 tensor
+    lr = as_column(lr)
+
+    grad = -grads if hyper["maximize"] else grads
+    if weight_decay != 0:
+        if hyper["decoupled_weight_decay"]:
+            params = params * (1 - lr * weight_decay)
+        else:
+            grad = add_scaled(grad, params, float(weight_decay))
+
+    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
+                                          beta1, beta2)
+
+    bias_correction1 = per_run_python(lambda b1: 1 - b1 ** step, beta1)
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+
+    new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    if hyper["amsgrad"]:
+        second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+        new_state["max_exp_avg_sq"] = second
+    else:
+        second = exp_avg_sq
+    denom = sqrt(second) / bias_correction2_sqrt + eps
+    return addcdiv(params, exp_avg, denom, -step_size), new_state
+
+
+def adam_state_keys(hyper) -> tuple[str, ...]:
+    keys = ("step", "exp_avg", "exp_avg_sq")
+    return keys + (("max_exp_avg_sq",) if hyper["amsgrad"] else ())
+
+
+_LR = Interval(0.0, what="learning rate")
+_EPS = Interval(0.0, what="epsilon value")
+_WD = Interval(0.0, what="weight_decay value")
+
+ADAM = OptimizerDef(
+    name="Adam",
+    keywords=(
+        Keyword("lr", 1e-3, _LR, "learning rate"),
+        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
+        Keyword("eps", 1e-8, _EPS, "added to the denominator"),
+        Keyword("weight_decay", 0, _WD, "L2 penalty (decoupled if decoupled_weight_decay)"),
+        Keyword("amsgrad", False, Boolean(), "use the running maximum of v (AMSGrad)"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("foreach", "capturable", "differentiable", "fused"),
+        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
+    ),
+    momentum_key="betas",
+    init_state=init_adam,
+    update=update_adam,
+    state_keys=adam_state_keys,
+    summary="Adam: bias-corrected first and second moment estimates",
+)
+
+ADAMW = OptimizerDef(
+    name="AdamW",
+    keywords=(
+        Keyword("lr", 1e-3, _LR, "learning rate"),
+        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
+        Keyword("eps", 1e-8, _EPS, "added to the denominator"),
+        Keyword("weight_decay", 1e-2, _WD, "decoupled weight decay coefficient"),
+        Keyword("amsgrad", False, Boolean(), "use the running maximum of v (AMSGrad)"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("foreach", "capturable", "differentiable", "fused"),
+    ),
+    momentum_key="betas",
+    init_state=init_adam,
+    update=update_adam,
+    state_keys=adam_state_keys,
+    summary="AdamW: Adam with decoupled weight decay (p *= 1 - lr*wd)",
+    fixed={"decoupled_weight_decay": True},
+)

@@ -1,0 +1,83 @@
+"""NAdam (``torch/optim/nadam.py``; ``_single_tensor_nadam``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import (
+    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, pick_beta1,
+)
+from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
+
+__all__ = ["NADAM", "init_nadam", "update_nadam"]
+
+
+def init_nadam(params: np.ndarray, hyper) -> dict:
+    zeros = np.zeros_like(params, dtype=np.float64)
+    return {"step": 0.0, "mu_product": np.ones(params.shape[0], dtype=np.float32),
+            "exp_avg": zeros, "exp_avg_sq": zeros.copy()}
+
+
+def update_nadam(params, grads, state, lr, hyper, *, momentum=None):
+    """NAdam, one step (torch ``_single_tensor_nadam``, non-capturable branch)::
+
+        g = -grad if maximize else grad;  decoupled: p *= 1 - lr*wd;  coupled: g += wd*p
+        mu_t = b1 (1 - 0.5 * 0.96**(t psi)),  mu_{t+1} likewise,  psi = momentum_decay
+        mu_product *= mu_t                         (a float32 tensor in torch, so here too)
+        m = lerp(m, g, 1 - b1);  v = b2*v + (1 - b2)*g*g;  d = sqrt(v / (1 - b2**t)) + eps
+        p += (-lr (1 - mu_t) / (1 - mu_product)) * g / d
+        p += (-lr mu_{t+1} / (1 - mu_product * mu_{t+1})) * m / d
+    """
+    beta1 = pick_beta1(hyper, momentum)
+    beta2 = hyper["betas"][1]
+    eps = hyper["eps"]
+    weight_decay = hyper["weight_decay"]
+    momentum_decay = hyper["momentum_decay"]
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+
+    bias_correction2 = 1 - beta2 ** step
+    grad = -grads if hyper["maximize"] else grads
+    if weight_decay != 0:
+        if hyper["decoupled_weight_decay"]:
+            params = params * (1 - lr * weight_decay)
+        else:
+            grad = add_scaled(grad, params, float(weight_decay))
+
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+    # float32 tensor *= Python float: the scalar is cast to float32, the product rounded to it
+    mu32 = np.asarray(mu, dtype=np.float64).astype(np.float32).reshape(-1)
+    mu_product = (state["mu_product"] * mu32).astype(np.float32)
+
+    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
+                                          beta1, beta2)
+    denom = sqrt(exp_avg_sq / bias_correction2) + eps
+
+    mu_product_value = mu_product.astype(np.float64).reshape(-1, 1)  # `.item()` -> float
+    mu_product_next = mu_product_value * mu_next
+    params = addcdiv(params, grad, denom, (-lr * (1.0 - mu)) / (1.0 - mu_product_value))
+    params = addcdiv(params, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))
+    return params, {"step": step, "mu_product": mu_product,
+                    "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+
+
+NADAM = OptimizerDef(
+    name="NAdam",
+    keywords=(
+        Keyword("lr", 2e-3, Interval(0.0, what="learning rate"), "learning rate"),
+        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
+        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added to the denominator"),
+        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "weight decay"),
+        Keyword("momentum_decay", 4e-3, Interval(0.0, what="momentum_decay value"),
+                "psi of the momentum schedule mu_t"),
+        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("foreach", "capturable", "differentiable"),
+    ),
+    momentum_key="betas",
+    init_state=init_nadam,
+    update=update_nadam,
+    state_keys=lambda hyper: ("step", "mu_product", "exp_avg", "exp_avg_sq"),
+    summary="NAdam: Adam with Nesterov momentum and a warming momentum schedule",
+)

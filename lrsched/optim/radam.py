@@ -1,0 +1,86 @@
+"""RAdam (``torch/optim/radam.py``; ``_single_tensor_radam``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import (
+    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, per_run_python, pick_beta1,
+)
+from lrsched.optim._kernels import add_scaled, as_column, running_moments, sqrt
+
+__all__ = ["RADAM", "init_radam", "update_radam"]
+
+
+def init_radam(params: np.ndarray, hyper) -> dict:
+    zeros = np.zeros_like(params, dtype=np.float64)
+    return {"step": 0.0, "exp_avg": zeros, "exp_avg_sq": zeros.copy()}
+
+
+def update_radam(params, grads, state, lr, hyper, *, momentum=None):
+    """RAdam, one step (torch ``_single_tensor_radam``, non-capturable branch)::
+
+        g = -grad if maximize else grad;  decoupled: p *= 1 - lr*wd;  coupled: g += wd*p
+        m = lerp(m, g, 1 - b1);  v = b2*v + (1 - b2)*g*g;  m_hat = m / (1 - b1**t)
+        rho_inf = 2/(1 - b2) - 1;  rho_t = rho_inf - 2 t b2**t / (1 - b2**t)
+        rho_t > 5:  p -= m_hat * lr * (sqrt(1 - b2**t) / (sqrt(v) + eps)) * r_t,
+                    r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
+        else:       p -= m_hat * lr          (plain momentum: the first 5 steps for b2=0.999)
+
+    ``rho_t`` and ``r_t`` are Python floats shared by every run (they depend on b2 and t
+    only), so every run of a batch takes the same branch, as torch would per optimizer.
+    """
+    beta1 = pick_beta1(hyper, momentum)
+    beta2 = hyper["betas"][1]
+    eps = hyper["eps"]
+    weight_decay = hyper["weight_decay"]
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+
+    grad = -grads if hyper["maximize"] else grads
+    if weight_decay != 0:
+        if hyper["decoupled_weight_decay"]:
+            params = params * (1 - lr * weight_decay)
+        else:
+            grad = add_scaled(grad, params, float(weight_decay))
+
+    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
+                                          beta1, beta2)
+
+    bias_correction1 = per_run_python(lambda b1: 1 - b1 ** step, beta1)
+    bias_correction2 = 1 - beta2 ** step
+    bias_corrected_exp_avg = exp_avg / bias_correction1
+
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+
+    new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        # torch: `float / tensor` is `tensor.reciprocal() * float`
+        adaptive_lr = (1.0 / (sqrt(exp_avg_sq) + eps)) * (bias_correction2 ** 0.5)
+        update = bias_corrected_exp_avg * lr * adaptive_lr * rect
+    else:
+        update = bias_corrected_exp_avg * lr
+    return params - update, new_state
+
+
+RADAM = OptimizerDef(
+    name="RAdam",
+    keywords=(
+        Keyword("lr", 1e-3, Interval(0.0, what="learning rate"), "learning rate"),
+        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
+        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added to the denominator"),
+        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "weight decay"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("foreach", "capturable"),
+        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
+        *_switches("differentiable"),
+    ),
+    momentum_key="betas",
+    init_state=init_radam,
+    update=update_radam,
+    state_keys=lambda hyper: ("step", "exp_avg", "exp_avg_sq"),
+    summary="RAdam: Adam with a variance rectification term, plain momentum until rho_t > 5",
+)

@@ -1,0 +1,95 @@
+"""RMSprop (``torch/optim/rmsprop.py``; ``_single_tensor_rmsprop``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrsched.optim._base import (
+    Boolean, Interval, Keyword, OptimizerDef, _switches, scalar_or_column,
+)
+from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, lerp, sqrt
+
+__all__ = ["RMSPROP", "init_rmsprop", "update_rmsprop"]
+
+
+def init_rmsprop(params: np.ndarray, hyper) -> dict:
+    zeros = np.zeros_like(params, dtype=np.float64)
+    # torch creates momentum_buffer only when momentum > 0 and grad_avg only when centered;
+    # both always exist here and `state_keys` says which ones torch would show.
+    return {"step": 0.0, "square_avg": zeros, "momentum_buffer": zeros.copy(),
+            "grad_avg": zeros.copy()}
+
+
+def update_rmsprop(params, grads, state, lr, hyper, *, momentum=None):
+    """RMSprop, one step (torch ``_single_tensor_rmsprop``)::
+
+        g = -grad if maximize else grad;  g = g + wd*p
+        v = alpha*v + (1 - alpha)*g*g
+        centered: g_avg = lerp(g_avg, g, 1 - alpha);  s = sqrt(v - g_avg*g_avg) + eps
+        else:     s = sqrt(v) + eps                       (eps outside the square root)
+        momentum > 0: buf = momentum*buf + g/s;  p = p - lr*buf
+        else:         p = p - lr*g/s
+    """
+    alpha = hyper["alpha"]
+    eps = hyper["eps"]
+    weight_decay = hyper["weight_decay"]
+    mom = hyper["momentum"] if momentum is None else scalar_or_column(momentum)
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+
+    grad = -grads if hyper["maximize"] else grads
+    if weight_decay != 0:
+        grad = add_scaled(grad, params, float(weight_decay))
+
+    square_avg = addcmul(state["square_avg"] * alpha, grad, grad, 1 - alpha)
+    grad_avg = state["grad_avg"]
+    if hyper["centered"]:
+        grad_avg = lerp(grad_avg, grad, float(1 - alpha))
+        avg = sqrt(addcmul(square_avg, grad_avg, grad_avg, -1.0))
+    else:
+        avg = sqrt(square_avg)
+    avg = avg + eps
+
+    buf = state["momentum_buffer"]
+    if isinstance(mom, (float, int)):
+        if mom > 0:
+            buf = addcdiv(buf * mom, grad, avg, 1.0)
+            params = add_scaled(params, buf, -lr)
+        else:
+            params = addcdiv(params, grad, avg, -lr)
+    else:
+        active = mom > 0
+        buf = np.where(active, addcdiv(buf * mom, grad, avg, 1.0), buf)
+        params = np.where(active, add_scaled(params, buf, -lr), addcdiv(params, grad, avg, -lr))
+    return params, {"step": step, "square_avg": square_avg, "momentum_buffer": buf,
+                    "grad_avg": grad_avg}
+
+
+def _state_keys(hyper) -> tuple[str, ...]:
+    keys = ("step", "square_avg")
+    if hyper["momentum"] > 0:
+        keys += ("momentum_buffer",)
+    if hyper["centered"]:
+        keys += ("grad_avg",)
+    return keys
+
+
+RMSPROP = OptimizerDef(
+    name="RMSprop",
+    keywords=(
+        Keyword("lr", 1e-2, Interval(0.0, what="learning rate"), "learning rate"),
+        Keyword("momentum", 0, Interval(0.0, what="momentum value"), "momentum factor"),
+        Keyword("alpha", 0.99, Interval(0.0, what="alpha value"), "smoothing constant"),
+        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added outside the sqrt"),
+        Keyword("centered", False, Boolean(), "normalise by the estimated variance"),
+        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
+        *_switches("capturable", "foreach"),
+        Keyword("maximize", False, Boolean(), "maximize the objective"),
+        *_switches("differentiable"),
+    ),
+    momentum_key="momentum",
+    init_state=init_rmsprop,
+    update=update_rmsprop,
+    state_keys=_state_keys,
+    summary="RMSprop: gradient scaled by a running RMS (optionally centered, with momentum)",
+)
