@@ -87,8 +87,10 @@ def cyclic_lr(p, groups: Groups, rows: int) -> Trace:
     momentum = None
     if key is not None:
         momentum = max_m[None, :] - ((max_m - base_m)[None, :] * factor[:, None]) * scale[:, None]
-    turns = np.flatnonzero((np.diff(rising.astype(np.int8)) != 0) | (np.diff(cycle) != 0)) + 1
-    return Trace(lr, momentum, tuple(int(i) for i in turns))
+    # markers: each peak (the last rising row) and each trough (a new cycle's first row)
+    peaks = np.flatnonzero(rising[:-1] & ~rising[1:])
+    troughs = np.flatnonzero(np.diff(cycle) != 0) + 1
+    return Trace(lr, momentum, tuple(int(i) for i in np.union1d(peaks, troughs)))
 
 
 DEFINITIONS = (

@@ -1,0 +1,107 @@
+"""``lrsched plot``: every schedule of every spec on one figure, written as PNG, SVG or PDF."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import click
+
+from lrsched.commands.common import epochs_option, read_specs, schedule_option
+from lrsched.engine import compute
+from lrsched.errors import UsageError
+from lrsched.render.plot import DEFAULT_DPI, DEFAULT_SIZE, FORMATS, PlotFormatError, check_canvas, format_of
+
+DEFAULT_OUTPUT = "lrsched.png"
+
+
+class ImagePath(click.ParamType):
+    """An output file name whose extension names a format lrsched writes."""
+
+    name = "FILE"
+
+    def convert(self, value, param, ctx):
+        try:
+            format_of(value)
+        except PlotFormatError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class Size(click.ParamType):
+    """``WxH`` in inches: two positive numbers such as ``8x4.5``."""
+
+    name = "WxH"
+    _FORM = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*[xX×]\s*([0-9]*\.?[0-9]+)\s*$")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        found = self._FORM.match(str(value))
+        size = tuple(float(v) for v in found.groups()) if found else None
+        if size is None or not all(math.isfinite(v) and v > 0 for v in size):
+            self.fail(f"must be WIDTHxHEIGHT in inches, two positive numbers such as 8x4.5; "
+                      f"got {value!r}", param, ctx)
+        return size
+
+
+@click.command()
+@click.argument("specs", nargs=-1, metavar="[SPEC ...]")
+@click.option("-o", "--output", type=ImagePath(), default=None,
+              help=f"Image to write ({', '.join(FORMATS)}, by extension; atomically). "
+                   f"Default: STEM.png of the first SPEC in the current folder, {DEFAULT_OUTPUT} "
+                   "for the built-in default.")
+@epochs_option
+@schedule_option
+@click.option("--log", is_flag=True, help="Log-scale learning-rate axis.")
+@click.option("--title", default=None, help="Figure title (default: the spec's name; '' for none).")
+@click.option("--size", type=Size(), metavar="WxH", default="x".join(f"{v:g}" for v in DEFAULT_SIZE),
+              show_default=True, help="Figure size in inches, WIDTHxHEIGHT.")
+@click.option("--dpi", type=click.IntRange(10, 1200), metavar="N", default=DEFAULT_DPI, show_default=True,
+              help="Pixels per inch (PNG pixel size = size x dpi).")
+@click.option("--no-markers", "no_markers", is_flag=True,
+              help="No faint vertical lines where a schedule changes phase.")
+def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
+    """Plot the learning rate (and momentum, where cycled) of every schedule.
+
+    Every schedule of every SPEC is drawn on one axes, one colour each; several param groups
+    share their schedule's colour. Schedules that cycle momentum (or Adam's beta1) get a
+    second panel. Without SPEC, the built-in default. Prints the path written.
+    """
+    try:
+        check_canvas(size, dpi)
+    except ValueError as exc:
+        raise UsageError(str(exc), key="--size") from None
+    docs = read_specs(list(specs), schedules=schedules)
+    results = [compute(s, epochs) for d in docs for s in d.schedules]
+    if output is None:
+        output = default_output(specs)
+    if title is None:
+        title = default_title(docs)
+
+    from lrsched.render.plot import figure, save
+
+    fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=not no_markers)
+    save(fig, output)
+    click.echo(output)
+
+
+def default_output(specs) -> str:
+    """``STEM.png`` of the first spec file, in the current folder; lrsched.png otherwise."""
+    if not specs or specs[0] == "-":
+        return DEFAULT_OUTPUT
+    return Path(specs[0]).stem + ".png"
+
+
+def default_title(docs) -> str:
+    """A spec file's name: its schedule's name when it holds one, else the file stem."""
+    names = []
+    for doc in docs:
+        if len(doc.schedules) == 1:
+            names.append(doc.schedules[0].name)
+        elif doc.source.startswith("<"):
+            names.append(doc.source.strip("<>"))
+        else:
+            names.append(Path(doc.source).stem)
+    return " vs ".join(names)
