@@ -2,7 +2,7 @@
 
     python docs/make_figures.py
 
-Each picture is one `lrsched plot` call, printed as it runs, so docs/plot.md can show the
+Each picture is one `lrsched plot` call, printed as it runs, so the README can show the
 exact command.  The pictures are written at 120 dpi (960x540 pixels, wider than GitHub's
 README column) to keep every PNG under 150 KB; everything else is `lrsched plot`'s default look.
 """
