@@ -39,7 +39,8 @@ def run_scheduler(scheduler: SchedulerSpec, groups: Groups, rows: int) -> Trace:
 
 def compute(schedule: ScheduleSpec, epochs: int | None = None) -> ScheduleResult:
     """The whole schedule as arrays; ``epochs`` overrides the spec's."""
-    rows = epochs if epochs is not None else schedule.epochs
+    schedule = schedule.with_epochs(epochs)      # refused up front if it cannot fit in memory
+    rows = schedule.epochs
     origin = schedule.origin
     if rows is None:
         raise origin.error(schedule.path, "missing key 'epochs' (how many rows to compute); "
@@ -54,7 +55,7 @@ def compute(schedule: ScheduleSpec, epochs: int | None = None) -> ScheduleResult
     if bad.any():
         row = int(np.flatnonzero(bad.any(axis=1))[0])
         raise origin.error(schedule.scheduler.path,
-                           f"the learning rate becomes {lr[bad][0]!r} at epoch {row}")
+                           f"the learning rate becomes {float(lr[bad][0])!r} at epoch {row}")
     return ScheduleResult(
         name=schedule.name,
         scheduler=schedule.scheduler.type,

@@ -28,6 +28,7 @@ from lrsched.errors import SpecError
 
 MAX_LENGTH = 2000          # characters of source text
 MAX_NODES = 400            # AST nodes
+MAX_DEPTH = 100            # nesting: the checker and the interpreter recurse once per level
 MAX_INT_LITERAL = 2 ** 63 - 1
 _EXACT_INT = 2 ** 53
 
@@ -84,8 +85,11 @@ class Expression:
 
     def __call__(self, values) -> np.ndarray:
         values = np.asarray(values)
-        with np.errstate(all="ignore"):
-            result = _Evaluator(self.var).run(self._body, values)
+        try:
+            with np.errstate(all="ignore"):
+                result = _Evaluator(self.var).run(self._body, values)
+        except RecursionError:   # pragma: no cover - MAX_DEPTH keeps well inside the limit
+            raise ExpressionError(f"expression {self.source!r} is nested too deeply to evaluate") from None
         return np.broadcast_to(np.asarray(result), values.shape)
 
     def evaluate_finite(self, values, *, what: str = "the expression") -> np.ndarray:
@@ -128,8 +132,25 @@ def compile_expression(source, var: str) -> Expression:
     count = sum(1 for _ in ast.walk(body))
     if count > MAX_NODES:
         raise ExpressionError(f"expression is too large ({count} syntax nodes; at most {MAX_NODES})")
+    depth = _depth(body)
+    if depth > MAX_DEPTH:
+        raise ExpressionError(f"expression is nested too deeply ({depth} levels; at most {MAX_DEPTH})")
     _check(body, var)
     return Expression(text, var, body)
+
+
+def _depth(root: ast.AST) -> int:
+    """How deep the interpreter will recurse: nesting levels, with each further operand of
+    ``a and b and c`` one level deeper (it is evaluated as ``a and (b and c)``)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, ast.BoolOp):
+            stack.extend((v, depth + 1 + i) for i, v in enumerate(node.values))
+        else:
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check(node: ast.AST, var: str) -> None:

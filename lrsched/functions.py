@@ -273,7 +273,7 @@ _CAMEL = (0.08984201310031806, -0.7126564030207396)
 
 FUNCTIONS: dict[str, TestFunction] = {f.name: f for f in (
     TestFunction("rosenbrock", _rosenbrock, _rosenbrock_grad, ((-2.0, 2.0), (-1.0, 3.0)),
-                 ((1.0, 1.0),), 0.0, (-1.2, 1.0), 1e-2,
+                 ((1.0, 1.0),), 0.0, (-1.2, 1.0), 5e-3,
                  "(1-x)^2 + 100(y-x^2)^2: a curved, narrow valley"),
     TestFunction("rastrigin", _rastrigin, _rastrigin_grad, ((-5.12, 5.12), (-5.12, 5.12)),
                  ((0.0, 0.0),), 0.0, (-2.0, 3.5), 1e-2,

@@ -22,7 +22,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -40,6 +40,7 @@ __all__ = [
 STATE_FORMAT = "lrsched-simulate-state"
 STATE_VERSION = 1
 THRESHOLDS = (1e-3, 1e-6)
+PROGRESS_EVERY = 100  # steps between calls of simulate()'s progress callback
 # keys torch's schedulers add to a param group (besides the optimizer's own keywords)
 SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
 
@@ -358,8 +359,8 @@ class _Group:
 
 
 def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int, *,
-             lr_schedule=None, momentum_schedule=None, escape: float | None = 10.0
-             ) -> SimulationResult:
+             lr_schedule=None, momentum_schedule=None, escape: float | None = 10.0,
+             progress: Callable[[int], None] | None = None) -> SimulationResult:
     """Advance every run ``steps`` optimizer steps on ``function``, all runs together.
 
     ``lr_schedule``: the lr in force at each step, shape ``(steps, runs)`` (or
@@ -370,6 +371,7 @@ def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int
     (required for optimizers without a momentum, e.g. Adagrad).
     ``escape``: a run whose position leaves the domain's box enlarged ``escape`` times
     around its centre counts as diverged (None: only non-finite positions do).
+    ``progress``: called with the steps done every PROGRESS_EVERY steps and at the end.
 
     Raises SpecError for an unknown optimizer/keyword/function, a bad value or shape.
     """
@@ -442,6 +444,11 @@ def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int
                     g.path[t + 1] = new_p
                 else:
                     g.path[t + 1, g.cols] = new_p
+
+            if progress is not None and (t + 1) % PROGRESS_EVERY == 0:
+                progress(t + 1)
+        if progress is not None:
+            progress(steps)
 
         path = np.empty((steps + 1, n_runs, 2))
         diverged = np.full(n_runs, -1, dtype=np.int64)

@@ -20,13 +20,21 @@ from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
 from lrsched.schedules.params import Int, Real, SchedulerList, describe_value
 from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
-from lrsched.yamlload import Document, dotted, load_yaml
+from lrsched.yamlload import Document, dotted, load_yaml, read_source
 
 SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
 # Keys a scheduler leaves in a param group that a resumed scheduler reads back.
 GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
-MAX_EPOCHS = 50_000_000
+
+# Size guard.  The engine holds a whole run in memory: the lr (and momentum) arrays plus the
+# temporaries that compute them.  Measured peak (tracemalloc) over the registry's examples:
+# 10-85 bytes per epoch with one param group, up to 145 with three (CyclicLR, SequentialLR);
+# the estimate below stays 1.6x above that (tests/test_hardening.py checks every scheduler).
+ENGINE_BYTES_PER_EPOCH = 96
+ENGINE_BYTES_PER_GROUP_EPOCH = 48
+MEMORY_LIMIT_ENV = "LRSCHED_MEMORY_LIMIT"     # bytes (or 512M, 8G...); default: half the RAM
+_SURELY_FITS = 256 * 2 ** 20                   # below this, do not even ask the machine
 
 
 @dataclass(frozen=True)
@@ -114,8 +122,12 @@ class ScheduleSpec:
     origin: Origin = Origin("<spec>")
     path: tuple = ()
 
-    def with_epochs(self, epochs: int | None) -> "ScheduleSpec":
-        return self if epochs is None else replace(self, epochs=epochs)
+    def with_epochs(self, epochs: int | None, *, key: str = "epochs") -> "ScheduleSpec":
+        """This schedule over ``epochs`` rows (None: as the spec says), refused when the run
+        would not fit in memory; ``key`` names the source in errors (``--epochs``)."""
+        if epochs is None:
+            return self
+        return override_epochs([SpecDocument(self.origin.file, (self,))], epochs, key=key)[0].schedules[0]
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,33 @@ class SpecDocument:
         return replace(self, schedules=tuple(picked))
 
 
+def override_epochs(docs, epochs: int, *, key: str = "epochs") -> list:
+    """``docs`` with every schedule's epochs set to ``epochs`` (``--epochs``), refused up front
+    (SpecError naming ``key``) when it is not a positive int or when all those schedules,
+    computed together, would not fit in memory."""
+    try:
+        epochs = Int(1).check(epochs)
+        check_memory([(epochs, len(s.optimizer.groups)) for d in docs for s in d.schedules])
+    except SpecError as exc:
+        raise exc.located(key=key) from None
+    return [replace(d, schedules=tuple(replace(s, epochs=epochs) for s in d.schedules)) for d in docs]
+
+
+def estimated_bytes(epochs: int, groups: int) -> int:
+    """What the engine holds at its peak for one run of ``epochs`` x ``groups``."""
+    return epochs * (ENGINE_BYTES_PER_EPOCH + ENGINE_BYTES_PER_GROUP_EPOCH * groups)
+
+
+def check_memory(runs) -> None:
+    """Refuse, before any array is allocated, runs (``(epochs, param groups)`` pairs computed
+    together) whose arrays would not fit in memory, with the size they would need
+    (:mod:`lrsched.limits`; this first test keeps that module off the common path)."""
+    if sum(estimated_bytes(epochs, groups) for epochs, groups in runs) > _SURELY_FITS:
+        from lrsched.limits import refuse_beyond_memory
+
+        refuse_beyond_memory(runs)
+
+
 # ---------------------------------------------------------------------------- loading
 
 def load_spec(source, *, default_name: str | None = None) -> SpecDocument:
@@ -161,17 +200,13 @@ def load_spec(source, *, default_name: str | None = None) -> SpecDocument:
         path = os.fspath(source)
         try:
             with open(path, "rb") as fh:
-                raw = fh.read()
+                text = read_source(fh, path)
         except FileNotFoundError:
             raise SpecError("no such file", file=path) from None
         except IsADirectoryError:
             raise SpecError("is a folder, not a spec file", file=path) from None
         except OSError as exc:
-            raise SpecError(f"cannot read: {exc.strerror}", file=path) from None
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SpecError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
+            raise SpecError(f"cannot read: {exc.strerror or exc}", file=path) from None
         return load_spec((text, path), default_name=default_name or Path(path).stem)
     raise TypeError(f"cannot load a spec from {type(source).__name__}")
 
@@ -191,7 +226,7 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
     defaults = {k: v for k, v in data.items() if k != "schedules"}
     if "name" in defaults:
         raise origin.error(("name",), "a file with 'schedules' names each entry; move 'name' into the entries")
-    schedules, seen = [], {}
+    schedules, seen, epochs_paths = [], {}, []
     for i, entry in enumerate(entries):
         path = ("schedules", i)
         if not isinstance(entry, dict):
@@ -204,6 +239,14 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
                                                  f"(also schedules[{seen[sched.name]}]); names must be unique")
         seen[sched.name] = i
         schedules.append(sched)
+        epochs_paths.append(path + ("epochs",) if "epochs" in entry else ("epochs",))
+    # every schedule of a file is computed before any is printed: together they must fit
+    sized = [(s, p) for s, p in zip(schedules, epochs_paths) if s.epochs is not None]
+    if len(sized) > 1:
+        try:
+            check_memory([(s.epochs, len(s.optimizer.groups)) for s, _ in sized])
+        except SpecError as exc:
+            raise origin.locate(exc, max(sized, key=lambda sp: sp[0].epochs)[1]) from None
     return SpecDocument(origin.file, tuple(schedules))
 
 
@@ -214,11 +257,32 @@ def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str =
                                               f"valid: {', '.join(allowed)}")
 
 
+# Integers a spec may hold: torch takes any Python int, lrsched computes in int64/float64.
+MAX_SPEC_INT = 2 ** 53
+
+
 def _check(constraint, value, origin: Origin, path: tuple):
+    huge = _huge_int(value)
+    if huge is not None:
+        where, number = huge
+        raise origin.error(path + where, f"must be {constraint}, got {number}, beyond 2**53 = {MAX_SPEC_INT} "
+                                         "(the largest integer lrsched computes with exactly)")
     try:
         return constraint.check(value)
     except SpecError as exc:
         raise origin.locate(exc, path) from None
+
+
+def _huge_int(value, where: tuple = ()):
+    """(relative path, value) of the first integer beyond MAX_SPEC_INT in ``value``, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SPEC_INT:
+        return where, value
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _huge_int(item, where + (i,))
+            if found is not None:
+                return found
+    return None
 
 
 def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_name: str) -> ScheduleSpec:
@@ -236,8 +300,13 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
         raise origin.error(name_path, f"must be a string, got {describe_value(name)}")
     epochs, epochs_path = pick("epochs")
     if epochs is not None:
-        epochs = _check(Int(1, MAX_EPOCHS), epochs, origin, epochs_path)
+        epochs = _check(Int(1), epochs, origin, epochs_path)
     optimizer = _optimizer(entry, defaults, path, origin)
+    if epochs is not None:
+        try:
+            check_memory([(epochs, len(optimizer.groups))])
+        except SpecError as exc:
+            raise origin.locate(exc, epochs_path) from None
     sched, sched_path = pick("scheduler")
     if sched is None:
         raise origin.error(path, "missing key 'scheduler': e.g. `scheduler: {type: StepLR, step_size: 3}`")
@@ -373,4 +442,4 @@ def _scheduler_list(value, origin: Origin, path: tuple) -> tuple:
 
 
 __all__ = ["load_spec", "parse_spec", "parse_scheduler", "SpecDocument", "ScheduleSpec",
-           "SchedulerSpec", "OptimizerSpec", "Origin"]
+           "SchedulerSpec", "OptimizerSpec", "Origin", "check_memory", "estimated_bytes", "override_epochs"]

@@ -4,12 +4,16 @@ PyYAML's safe loader composes the node graph; this module builds the Python valu
 so that it can (a) remember where each value came from, (b) refuse duplicate keys (PyYAML
 silently keeps the last), (c) refuse every tag outside plain YAML (``!!python/...``),
 (d) read ``1e-3`` as the number users mean (YAML 1.1 reads it as a string), and (e) refuse
-alias bombs quickly instead of expanding them.
+alias bombs quickly instead of expanding them, (f) read tabs the way the user's editor
+shows them (PyYAML refuses every tab outside quotes), and (g) refuse nesting deep enough to
+exhaust the interpreter's stack, all with the line of the problem.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from contextlib import contextmanager
 from lrsched.records import dataclass, field
 
 import yaml
@@ -19,6 +23,9 @@ from lrsched.errors import SpecError
 Path = tuple  # of str keys and int indices
 
 MAX_ALIAS_EXPANSION = 100_000   # nodes reached through aliases in one document
+MAX_DEPTH = 64                  # nested mappings/lists (PyYAML's composer recurses per level)
+MAX_SPEC_BYTES = 16 * 2 ** 20   # a spec is text a person wrote; `yes | lrsched table -` is not
+_LINE_BREAKS = "\n\r\x85\u2028\u2029"   # PyYAML's line breaks (for line numbers)
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null")}
@@ -46,6 +53,31 @@ class Document:
         return self.marks.get((), (None, None))
 
 
+def read_source(stream, file: str) -> str:
+    """A spec's text from an open file or stdin (binary or text), at most MAX_SPEC_BYTES,
+    decoded as UTF-8 (or UTF-16/32 when a byte-order mark says so)."""
+    data = stream.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"is too large for a spec (more than {MAX_SPEC_BYTES // 2 ** 20} MB)", file=file)
+    return data if isinstance(data, str) else decode_source(data, file)
+
+
+def decode_source(raw: bytes, file: str) -> str:
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                break   # not really UTF-16/32: report it as not UTF-8 below
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SpecError(f"is not UTF-8 text (byte {exc.start}: 0x{raw[exc.start]:02x}); save it as UTF-8",
+                        file=file, line=line) from None
+
+
 def load_yaml(text: str, file: str) -> Document:
     """Parse one YAML document; raise :class:`SpecError` with a location on any problem."""
     if text.startswith("\ufeff"):
@@ -53,19 +85,18 @@ def load_yaml(text: str, file: str) -> Document:
     if not text.strip():
         raise SpecError("the file is empty; expected a mapping such as `scheduler: {type: StepLR, step_size: 3}`",
                         file=file)
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise SpecError(f"invalid YAML: {problem}", file=file, line=line, column=col) from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"invalid YAML: {exc}", file=file) from None
-    finally:
-        loader.dispose()
+        node = _compose(text, file)
+    except _SyntaxError as exc:
+        if "\t" not in text:
+            raise
+        from lrsched.yamltabs import load_tabbed   # only for files PyYAML refused for a tab
+
+        return load_tabbed(text, file, exc)
+    return _build(node, file)
+
+
+def _build(node, file: str) -> Document:
     if node is None:
         raise SpecError("the file is empty (only comments); expected a mapping such as "
                         "`scheduler: {type: StepLR, step_size: 3}`", file=file)
@@ -74,12 +105,74 @@ def load_yaml(text: str, file: str) -> Document:
     return Document(data, file, builder.marks)
 
 
+class _SyntaxError(SpecError):
+    """Text PyYAML cannot read (as opposed to YAML lrsched refuses)."""
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting limit: its composer recurses once per level, and
+    ``[[[[...]]]]`` a few hundred deep would end in RecursionError."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _compose(text: str, file: str):
+    """PyYAML's node graph of the one document in ``text``."""
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        # a control character PyYAML refuses (NUL, ESC...): name it and its line
+        line = _line_of(text, exc.position)
+        raise _SyntaxError(f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML text",
+                           file=file, line=line) from None
+    try:
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        raise _SyntaxError(f"invalid YAML: {_problem(exc)}", file=file, line=line, column=col) from None
+    except yaml.YAMLError as exc:
+        raise _SyntaxError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:   # pragma: no cover - MAX_DEPTH stops nesting first
+        raise _SyntaxError("invalid YAML: nested too deeply", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def _problem(exc) -> str:
+    """PyYAML's problem, with its context when the problem alone says nothing
+    ("but found another document", "second occurrence")."""
+    problem, context = exc.problem or "", exc.context or ""
+    if "first occurrence" in context and exc.context_mark is not None:
+        return context.replace("; first occurrence", f" (first on line {exc.context_mark.line + 1})")
+    if context and (not problem or problem.startswith("but ")):
+        return f"{context}, {problem}" if problem else context
+    return problem or "invalid YAML"
+
+
+def _line_of(text: str, position: int) -> int:
+    return 1 + sum(text.count(b, 0, position) for b in _LINE_BREAKS) - text.count("\r\n", 0, position)
+
+
 class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.marks: dict = {}
         self.expanded = 0
         self.seen: dict[int, int] = {}
+        self.open: set[int] = set()      # collections being built: an alias to one is a cycle
         self.constructor = yaml.constructor.SafeConstructor()
 
     def fail(self, node, message: str, path: Path):
@@ -95,20 +188,35 @@ class _Builder:
             via_alias = True
             if self.expanded > MAX_ALIAS_EXPANSION:
                 self.fail(node, f"too many alias expansions (more than {MAX_ALIAS_EXPANSION}); "
-                                "is this an alias bomb?", path)
+                                "is this an alias bomb?", ())
         self.seen[id(node)] = 1
+        if len(path) > MAX_DEPTH:
+            self.fail(node, f"nested more than {MAX_DEPTH} levels deep (through aliases)", path)
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _STD + "seq":
-                self.fail(node, f"YAML tag {node.tag!r} is not allowed", path)
-            return [self.build(item, path + (i,), via_alias) for i, item in enumerate(node.value)]
+                self.fail(node, f"YAML tag {node.tag!r} is not allowed (only plain YAML values)", path)
+            with self.entered(node, path):
+                return [self.build(item, path + (i,), via_alias) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             if node.tag != _STD + "map":
-                self.fail(node, f"YAML tag {node.tag!r} is not allowed", path)
-            return self.mapping(node, path, via_alias)
+                self.fail(node, f"YAML tag {node.tag!r} is not allowed (only plain YAML values)", path)
+            with self.entered(node, path):
+                return self.mapping(node, path, via_alias)
         self.fail(node, "unsupported YAML node", path)  # pragma: no cover
+
+    @contextmanager
+    def entered(self, node, path: Path):
+        if id(node) in self.open:
+            self.fail(node, "an alias refers to a mapping or list that contains it "
+                            "(a recursive structure)", path)
+        self.open.add(id(node))
+        try:
+            yield
+        finally:
+            self.open.discard(id(node))
 
     def scalar(self, node, path: Path):
         tag = node.tag

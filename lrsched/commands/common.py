@@ -3,32 +3,52 @@ and option types whose errors read like the rest of lrsched's."""
 
 from __future__ import annotations
 
+import math
 import sys
 
 import click
 
 from lrsched.defaults import DEFAULT_NAME, DEFAULT_SPEC
 from lrsched.errors import SpecError
-from lrsched.spec import SpecDocument, load_spec
+from lrsched.spec import SpecDocument, check_memory, load_spec, override_epochs
 from lrsched.suggest import closest
+from lrsched.yamlload import read_source
 
-EPOCHS_HELP = "Rows to compute (overrides the spec's epochs)."
+EPOCHS_HELP = ("Rows to compute (overrides the spec's epochs): a positive integer (1e6 and 1_000_000 "
+               "work too). At most what fits in memory (half the RAM, or LRSCHED_MEMORY_LIMIT such as "
+               "8G): more is refused up front, with the size it would need.")
+STDIN = "<stdin>"
 
 
-def read_specs(paths, *, schedules=()) -> list[SpecDocument]:
-    """Load every SPEC argument (``-`` reads stdin); none: the built-in default spec."""
+def read_specs(paths, *, schedules=(), epochs: int | None = None) -> list[SpecDocument]:
+    """Load every SPEC argument (``-`` reads stdin); none: the built-in default spec.
+    ``epochs`` (``--epochs``) overrides every schedule's, checked against memory for all of
+    them together."""
     if not paths:
         docs = [load_spec((DEFAULT_SPEC, DEFAULT_NAME), default_name="default")]
     else:
         docs = []
         for path in paths:
             if path == "-":
-                docs.append(load_spec((sys.stdin.read(), "<stdin>"), default_name="stdin"))
+                docs.append(load_spec((read_stdin(), STDIN), default_name="stdin"))
             else:
                 docs.append(load_spec(path))
     if schedules:
         docs = _select(docs, schedules)
+    if epochs is not None:
+        docs = override_epochs(docs, epochs, key="--epochs")
     return docs
+
+
+def read_stdin() -> str:
+    """The spec text on stdin: bytes decoded like a file's (UTF-8, BOM-aware, size-capped)."""
+    stream = getattr(sys.stdin, "buffer", None) or sys.stdin
+    if stream is None:
+        raise SpecError("there is no standard input to read (stdin is closed)", file=STDIN)
+    try:
+        return read_source(stream, STDIN)
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror or exc}", file=STDIN) from None
 
 
 def _select(docs: list[SpecDocument], names) -> list[SpecDocument]:
@@ -43,8 +63,53 @@ def _select(docs: list[SpecDocument], names) -> list[SpecDocument]:
             for d in docs if any(s.name in names for s in d.schedules)]
 
 
+class Count(click.ParamType):
+    """A positive whole number as a user types it: ``5000``, ``1e6``, ``1_000_000`` (what the
+    spec's YAML accepts too); the upper bound is memory, checked where the size is known."""
+
+    name = "N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text)
+            except ValueError:
+                try:
+                    as_float = float(text)
+                except ValueError:
+                    as_float = math.nan
+                if not (math.isfinite(as_float) and as_float == int(as_float)):
+                    self.fail(f"must be an int in the range [1, inf), got {text!r}", param, ctx)
+                number = int(as_float)
+        if number < 1:
+            self.fail(f"must be an int in the range [1, inf), got {number}", param, ctx)
+        return number
+
+
+class Epochs(Count):
+    """``--epochs``: a :class:`Count` that fits in memory for one schedule of one param group
+    at least (every command gets that much; ``read_specs`` checks the real total)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        try:
+            check_memory([(number, 1)])
+        except SpecError as exc:
+            if exc.key is not None:   # LRSCHED_MEMORY_LIMIT itself is wrong: say so
+                raise
+            self.fail(exc.message, param, ctx)
+        return number
+
+
+COUNT = Count()
+EPOCHS = Epochs()
+
+
 def epochs_option(f):
-    return click.option("--epochs", type=click.IntRange(1), default=None, metavar="N", help=EPOCHS_HELP)(f)
+    return click.option("--epochs", type=EPOCHS, default=None, metavar="N", help=EPOCHS_HELP)(f)
 
 
 def schedule_option(f):

@@ -73,8 +73,8 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
         check_canvas(size, dpi)
     except ValueError as exc:
         raise UsageError(str(exc), key="--size") from None
-    docs = read_specs(list(specs), schedules=schedules)
-    results = [compute(s, epochs) for d in docs for s in d.schedules]
+    docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
+    results = [compute(s) for d in docs for s in d.schedules]
     if output is None:
         output = default_output(specs)
     if title is None:

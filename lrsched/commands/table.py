@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from lrsched.commands.common import epochs_option, read_specs, schedule_option
 from lrsched.engine import compute
+from lrsched.errors import RunError, UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
 
 FORMATS = ("auto", "rich", "plain", "csv", "json")
@@ -21,39 +23,73 @@ RICH_MAX_ROWS = 2000
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="auto: a rich table on a terminal, plain when piped.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Write to FILE (atomically) instead of stdout.")
+              help="Write to FILE (atomically: an interrupted run leaves the previous FILE as it was) "
+                   "instead of stdout.")
 def table(spec, epochs, schedules, fmt, output):
     """Print the learning rate of every epoch.
 
     SPEC is a YAML schedule spec (`-` reads stdin); without it, the built-in default (the
     tutorial's schedules). `--format plain` prints exactly what the torch loop
-    `print(f"lr of epoch {e} => {scheduler.get_last_lr()}")` prints.
+    `print(f"lr of epoch {e} => {scheduler.get_last_lr()}")` prints. Every schedule is computed
+    (and checked) before the first line is printed; then the text streams.
     """
-    docs = read_specs([spec] if spec else [], schedules=schedules)
-    results = [compute(s, epochs) for d in docs for s in d.schedules]
+    if output is not None and spec not in (None, "-") and _same_file(spec, output):
+        raise UsageError(f"{output} is the SPEC itself; write the table to another file", key="--output")
+    docs = read_specs([spec] if spec else [], schedules=schedules, epochs=epochs)
+    results = [compute(s) for d in docs for s in d.schedules]
     if fmt == "auto":
-        fmt = "rich" if output is None and sys.stdout.isatty() else "plain"
+        fmt = "rich" if output is None and _isatty(sys.stdout) else "plain"
     if fmt == "rich":
         from rich.console import Console
 
-        from lrsched.render.table import rich_table
+        from lrsched.render.richtable import rich_table, rich_tables
 
         if output is not None:
             from lrsched.output import atomic_open
 
             with atomic_open(output, encoding="utf-8") as fh:
-                Console(file=fh, width=200).print(rich_table(results))
+                console = Console(file=fh, width=200)
+                for part in rich_tables(results):
+                    console.print(part)
+            click.echo(output, err=True)
         else:
-            Console().print(rich_table(results, max_rows=RICH_MAX_ROWS))
+            _to_stdout(lambda: Console().print(rich_table(results, max_rows=RICH_MAX_ROWS)))
         return
-    lines = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results)
+    chunks = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results)
     if output is None:
-        write = sys.stdout.write
-        for line in lines:
-            write(line)
+        def write_all():
+            write = sys.stdout.write
+            for chunk in chunks:
+                write(chunk)
+        _to_stdout(write_all)
         return
     from lrsched.output import atomic_open
 
     with atomic_open(output, encoding="utf-8", newline="") as fh:
-        fh.writelines(lines)
+        fh.writelines(chunks)
     click.echo(output, err=True)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _to_stdout(write) -> None:
+    """Run ``write``; a failing stdout (disk full, closed) is a runtime error.  A reader that
+    went away (BrokenPipeError) is not an error at all: the CLI ends quietly."""
+    try:
+        write()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise RunError(f"cannot write to standard output: {exc.strerror or exc}") from None

@@ -1,8 +1,11 @@
-"""Schedules as text: the tutorial's plain lines, CSV, JSON, and a rich table.
+"""Schedules as text: the tutorial's plain lines, CSV, JSON (and, in
+:mod:`lrsched.render.richtable`, a rich table).
 
 Numbers are printed with Python's ``repr`` (the shortest string that round-trips), so every
-digit shown is the engine's, exactly.  The text forms are generators of lines, so a long run
-streams instead of being built in memory.
+digit shown is the engine's, exactly.  The text forms are generators of text chunks (whole
+lines, at most ``_CHUNK`` rows each), so a long run streams in bounded memory instead of
+being built as one string, and is written a chunk at a time (writing line by line costs
+twice the time).
 """
 
 from __future__ import annotations
@@ -12,12 +15,13 @@ from typing import Iterable, Iterator, Sequence
 
 from lrsched.engine import ScheduleResult
 
-_CHUNK = 4096   # rows converted to Python floats at a time
+_CHUNK = 4096   # rows converted to Python floats, and joined into one text chunk, at a time
 
 
-def _rows(array) -> Iterator[list]:
+def _chunks(array) -> Iterator[tuple[int, list]]:
+    """(first row, rows as lists of Python floats) for each block of ``_CHUNK`` rows."""
     for start in range(0, array.shape[0], _CHUNK):
-        yield from array[start:start + _CHUNK].tolist()
+        yield start, array[start:start + _CHUNK].tolist()
 
 
 def plain_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
@@ -26,9 +30,9 @@ def plain_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
     several = len(results) > 1
     for result in results:
         if several:
-            yield f"# {result.name}\n"
-        for epoch, row in enumerate(_rows(result.lr)):
-            yield f"lr of epoch {epoch} => {row!r}\n"
+            yield f"# {_one_line(result.name)}\n"
+        for start, rows in _chunks(result.lr):
+            yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in enumerate(rows, start)])
 
 
 def csv_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
@@ -37,19 +41,30 @@ def csv_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
     yield "schedule,epoch,group,lr,momentum\n"
     for result in results:
         name = _csv_field(result.name)
-        groups = result.lr.shape[1]
-        momentum = _rows(result.momentum) if result.momentum is not None else None
-        for epoch, row in enumerate(_rows(result.lr)):
-            mom = next(momentum) if momentum is not None else None
-            for g in range(groups):
-                m = repr(mom[g]) if mom is not None else ""
-                yield f"{name},{epoch},{g},{row[g]!r},{m}\n"
+        groups = range(result.lr.shape[1])
+        momentum = _chunks(result.momentum) if result.momentum is not None else None
+        for start, rows in _chunks(result.lr):
+            if momentum is None:
+                if len(groups) == 1:
+                    yield "".join([f"{name},{epoch},0,{row[0]!r},\n" for epoch, row in enumerate(rows, start)])
+                else:
+                    yield "".join([f"{name},{epoch},{g},{row[g]!r},\n"
+                                   for epoch, row in enumerate(rows, start) for g in groups])
+            else:
+                _, moms = next(momentum)
+                yield "".join([f"{name},{epoch},{g},{row[g]!r},{mom[g]!r}\n"
+                               for epoch, row, mom in zip(range(start, start + len(rows)), rows, moms)
+                               for g in groups])
 
 
 def _csv_field(text: str) -> str:
     if any(c in text for c in ',"\n\r'):
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def json_text(results: Sequence[ScheduleResult]) -> Iterator[str]:
@@ -70,39 +85,15 @@ def json_text(results: Sequence[ScheduleResult]) -> Iterator[str]:
 
 
 def _json_matrix(array) -> Iterable[str]:
-    for epoch, row in enumerate(_rows(array)):
-        yield ("," if epoch else "") + "[" + ", ".join(map(_json_float, row)) + "]"
-
-
-def _json_float(x: float) -> str:
     # repr round-trips; the engine refuses non-finite values, so this is valid JSON
-    return repr(x)
+    for start, rows in _chunks(array):
+        yield ("," if start else "") + ",".join(["[" + ", ".join(map(repr, row)) + "]" for row in rows])
 
 
-def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None):
-    """A rich Table: epoch, then one column per schedule (and group), momentum where cycled."""
-    from rich.markup import escape
-    from rich.table import Table
+def __getattr__(name: str):
+    # the rich table lives in its own module, loaded only for `--format rich`
+    if name in ("rich_table", "rich_tables"):
+        from lrsched.render import richtable
 
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("epoch", justify="right", style="dim")
-    columns = []
-    for result in results:
-        groups = result.lr.shape[1]
-        for g in range(groups):
-            label = result.name if groups == 1 else f"{result.name} [group {g}]"
-            table.add_column(escape(label), justify="right", overflow="fold")
-            columns.append(result.lr[:, g])
-        if result.momentum is not None:
-            key = "beta1" if result.momentum_key == "betas" else "momentum"
-            for g in range(groups):
-                label = f"{result.name} {key}" + ("" if groups == 1 else f" [group {g}]")
-                table.add_column(escape(label), justify="right", style="cyan", overflow="fold")
-                columns.append(result.momentum[:, g])
-    rows = max((c.shape[0] for c in columns), default=0)
-    shown = rows if max_rows is None else min(rows, max_rows)
-    for epoch in range(shown):
-        table.add_row(str(epoch), *(repr(float(c[epoch])) if epoch < c.shape[0] else "" for c in columns))
-    if shown < rows:
-        table.caption = f"{rows - shown} more rows: use --format plain, csv or json for all"
-    return table
+        return getattr(richtable, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,10 +9,12 @@ from types import MappingProxyType
 
 from lrsched.errors import SpecError
 from lrsched.suggest import closest
-from lrsched.schedules import cyclic, lambda_, step
+from lrsched.schedules import chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step
 from lrsched.schedules.base import Groups, SchedulerDef, Trace
 
-_DEFINITIONS = lambda_.DEFINITIONS + step.DEFINITIONS + cyclic.DEFINITIONS
+_DEFINITIONS = compose.with_steppers(lambda_.DEFINITIONS + step.DEFINITIONS + cyclic.DEFINITIONS
+                                     + chainable.DEFINITIONS + cosine.DEFINITIONS + onecycle.DEFINITIONS
+                                     + compose.DEFINITIONS + plateau.DEFINITIONS)
 
 REGISTRY: MappingProxyType = MappingProxyType({d.name: d for d in _DEFINITIONS})
 _BY_LOWER = {name.lower(): name for name in REGISTRY}

@@ -8,6 +8,8 @@ tables drive validation, ``lrsched list`` and the tests that feed each parameter
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from lrsched.records import dataclass, field
 from typing import Any
 
@@ -271,3 +273,35 @@ class SchedulerList(Constraint):
 
     def check(self, value):  # pragma: no cover - spec.py parses these itself
         raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Metrics(Constraint):
+    """ReduceLROnPlateau's watched metric: the numbers passed to ``step()`` after each epoch,
+    as a list or as an expression in ``epoch`` (a plain number is a constant metric)."""
+
+    def __str__(self) -> str:
+        return "a list of numbers (the metric after each epoch) or an expression in 'epoch'"
+
+    def check(self, value):
+        if isinstance(value, list):
+            if not value:
+                self.fail(value)
+            for i, v in enumerate(value):
+                if not _is_number(v) or not math.isfinite(v):
+                    raise SpecError(f"must be {self}, got {describe_value(v)} at position {i}")
+            return MetricList(float(v) for v in value)
+        if isinstance(value, str) or _is_number(value):
+            return compile_expression(value, "epoch")
+        self.fail(value)
+
+
+class MetricList(tuple):
+    """The metric values as given (a tuple, compared as one), with a read-only float64 array
+    of them made once, at validation."""
+
+    def __new__(cls, values):
+        self = super().__new__(cls, values)
+        self.array = np.array(self, dtype=np.float64)
+        self.array.flags.writeable = False
+        return self

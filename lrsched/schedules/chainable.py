@@ -1,0 +1,231 @@
+"""The chainable decays that multiply the group's *current* lr: MultiplicativeLR, ConstantLR,
+LinearLR, PolynomialLR, and the steppers through which SequentialLR and ChainedScheduler
+drive StepLR, MultiStepLR and ExponentialLR (whose standalone runs live in ``step.py``).
+
+Each ``step()`` multiplies ``group["lr"]`` by a factor that depends only on ``last_epoch``
+(ConstantLR: ``factor`` at epoch 0, ``1.0 / factor`` at ``total_iters``; LinearLR:
+``1 + (end - start) / (total_iters * start + (t - 1) * (end - start))``; PolynomialLR:
+``((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power``), so a run is
+:func:`~lrsched.schedules.base.chain_multiply` of the per-step factors, computed with the same
+float operations as torch: bit for bit torch's recurrence, not the closed form (LinearLR from
+0.1 with start_factor 0.1 over 10 epochs ends at 0.10000000000000005, as torch's does).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+
+import numpy as np
+
+from lrsched.errors import SpecError
+from lrsched.schedules import lambda_
+from lrsched.schedules.base import (Epochs, Groups, Leaf, Ops, SchedulerDef, assign_once, computed_by,
+                                    multiply)
+from lrsched.schedules.params import Expr, Int, Param, Real
+from lrsched.schedules.step import LAST_EPOCH
+
+
+def lambda_at(p, live: Groups, t: Epochs) -> np.ndarray:
+    """Each group's ``lr_lambda(epoch)`` at the consecutive epochs ``t``, shape (len(t), groups)."""
+    return lambda_.lambda_factors({**p, "last_epoch": t.first - 1}, live, len(t))
+
+
+def check_lambda_count(p, groups: Groups) -> None:
+    """torch's constructor refusal of a list of lr_lambdas that does not match the groups."""
+    fns = p["lr_lambda"]
+    if isinstance(fns, tuple) and len(fns) != groups.n:
+        raise SpecError(f"expected {groups.n} lr_lambdas (one per param group), got {len(fns)}",
+                        key="lr_lambda")
+
+
+class MultiplicativeStepper(Leaf):
+    name = "MultiplicativeLR"
+
+    def prepare(self, groups: Groups) -> Groups:
+        check_lambda_count(self.p, groups)
+        return groups
+
+    def calls(self, t, live, initial) -> Ops:
+        if initial:                               # the constructor's step leaves the lr alone
+            return multiply(t.factors())
+        return multiply(lambda_at(self.p, live, t))
+
+
+class ConstantStepper(Leaf):
+    name = "ConstantLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        # torch checks epoch 0 first, and does so in initial mode too
+        factor, total = self.p["factor"], self.p["total_iters"]
+        a = t.factors()
+        start, undo = t.index(0), t.index(total)
+        if start is not None:
+            a[start] = factor
+        if undo is not None and total != 0:
+            if factor == 0:
+                raise SpecError(f"factor 0 cannot be undone at total_iters: torch computes "
+                                f"1.0 / factor at epoch {total} (ZeroDivisionError); use a factor "
+                                f"above 0 or more than {total} epochs of it", key="factor")
+            a[undo] = 1.0 / factor
+        return multiply(a, t.mark(total))
+
+    def closed_form(self, live) -> Ops:
+        factor, total = self.p["factor"], self.p["total_iters"]
+        return assign_once(self.base * (factor + (0 >= total) * (1 - factor)))
+
+
+class LinearStepper(Leaf):
+    name = "LinearLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        start, end, total = self.p["start_factor"], self.p["end_factor"], self.p["total_iters"]
+        a = t.factors()
+        zero = t.index(0)
+        if zero is not None:
+            a[zero] = start
+        if not initial:
+            lo, hi = max(1 - t.first, 0), min(total - t.first + 1, len(t))   # 1 <= t <= total
+            if lo < hi:
+                # 1.0 + (end - start) / (total * start + (t - 1) * (end - start)), in place
+                ramp = np.arange(t.first + lo - 1, t.first + hi - 1, dtype=np.float64)
+                ramp *= end - start
+                ramp += total * start
+                np.divide(end - start, ramp, out=ramp)
+                ramp += 1.0
+                a[lo:hi, 0] = ramp
+        return multiply(a, t.mark(total))
+
+    def closed_form(self, live) -> Ops:
+        start, end, total = self.p["start_factor"], self.p["end_factor"], self.p["total_iters"]
+        if total == 0:
+            raise SpecError("total_iters 0 makes torch divide by zero when a SequentialLR "
+                            "milestone restarts this LinearLR (its closed form divides by "
+                            "total_iters); use total_iters >= 1", key="total_iters")
+        return assign_once(self.base * (start + (end - start) * min(total, 0) / total))
+
+
+class PolynomialStepper(Leaf):
+    name = "PolynomialLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        total, power = self.p["total_iters"], self.p["power"]
+        a = t.factors()
+        hi = min(total - t.first + 1, len(t))                              # t <= total
+        if not initial and hi > 0:
+            if total == 0:
+                raise SpecError("total_iters 0 makes torch divide by zero at epoch 0 "
+                                "(ZeroDivisionError); use total_iters >= 1", key="total_iters")
+            # ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** power, in place
+            left = np.arange(t.first - 1, t.first + hi, dtype=np.float64)
+            left /= total
+            np.subtract(1.0, left, out=left)
+            ratio = a[:hi, 0]
+            np.divide(left[1:], left[:-1], out=ratio)
+            if power < 0 and (ratio == 0).any():
+                raise SpecError(f"a negative power cannot reach total_iters: torch raises 0.0 to "
+                                f"the power {power} at epoch {total} (ZeroDivisionError)",
+                                key="power")
+            if power != 1:                           # Python's float ** is C pow; ** 1 is exact
+                np.float_power(ratio, float(power), out=ratio)
+        return multiply(a, t.mark(total))
+
+    def closed_form(self, live) -> Ops:
+        total, power = self.p["total_iters"], self.p["power"]
+        try:
+            factor = (1.0 - min(total, 0) / total) ** power
+        except ZeroDivisionError:
+            raise SpecError(f"total_iters {total} with power {power} makes torch divide by zero "
+                            "when a SequentialLR milestone restarts this PolynomialLR (its "
+                            "closed form at epoch 0)", key="total_iters") from None
+        return assign_once(self.base * factor)
+
+
+# ---- StepLR, MultiStepLR, ExponentialLR as composites drive them --------------------------
+
+class StepStepper(Leaf):
+    name = "StepLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        size = self.p["step_size"]
+        first = max(-(-t.first // size) * size, size)        # the first nonzero multiple >= t
+        decays = np.arange(first - t.first, len(t), size)
+        a = t.factors()
+        a[decays] = self.p["gamma"]
+        return multiply(a, tuple(decays.tolist()))
+
+    def closed_form(self, live) -> Ops:
+        return assign_once(self.base * self.p["gamma"] ** (0 // self.p["step_size"]))
+
+
+class MultiStepStepper(Leaf):
+    name = "MultiStepLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        a = t.factors()
+        for milestone, count in Counter(self.p["milestones"]).items():
+            i = t.index(milestone)
+            if i is not None:
+                a[i] = self.p["gamma"] ** count      # a Python float power, as torch
+        return multiply(a, tuple(int(i) for i in np.flatnonzero(a[:, 0] != 1.0)))
+
+    def closed_form(self, live) -> Ops:
+        count = bisect_right(sorted(self.p["milestones"]), 0)
+        return assign_once(self.base * self.p["gamma"] ** count)
+
+
+class ExponentialStepper(Leaf):
+    name = "ExponentialLR"
+
+    def calls(self, t, live, initial) -> Ops:
+        return multiply(t.factors(1.0 if initial else float(self.p["gamma"])))
+
+    def closed_form(self, live) -> Ops:
+        return assign_once(self.base * self.p["gamma"] ** 0)
+
+
+TOTAL_ITERS = Param("total_iters", Int(), 5, "epochs until the factor is done changing")
+
+DEFINITIONS = (
+    SchedulerDef(
+        "MultiplicativeLR", "multiply the current lr by a function of the epoch at every step",
+        (Param("lr_lambda", Expr("epoch", per_group=True),
+               doc="factor as an expression in epoch; a list gives one per group"), LAST_EPOCH),
+        computed_by(MultiplicativeStepper),
+        formula="lr_t = lr_{t-1} * lr_lambda(t)",
+        example={"lr": 0.1, "epochs": 20,
+                 "scheduler": {"type": "MultiplicativeLR", "lr_lambda": "lambda epoch: 0.95"}},
+        stepper=MultiplicativeStepper,
+    ),
+    SchedulerDef(
+        "ConstantLR", "multiply the lr by a constant factor until total_iters, then undo it",
+        (Param("factor", Real(0, 1), 1.0 / 3, "the factor applied until total_iters (0 to 1)"),
+         TOTAL_ITERS, LAST_EPOCH),
+        computed_by(ConstantStepper),
+        formula="lr_0 = lr * factor;  lr_t = lr_{t-1} * (1.0 / factor) at t == total_iters",
+        example={"lr": 0.05, "epochs": 10,
+                 "scheduler": {"type": "ConstantLR", "factor": 0.5, "total_iters": 4}},
+        stepper=ConstantStepper,
+    ),
+    SchedulerDef(
+        "LinearLR", "change the lr's factor linearly from start_factor to end_factor",
+        (Param("start_factor", Real(0, 1, low_closed=False), 1.0 / 3,
+               "factor at epoch 0 (above 0, at most 1)"),
+         Param("end_factor", Real(0, 1), 1.0, "factor from total_iters on (0 to 1)"),
+         TOTAL_ITERS, LAST_EPOCH),
+        computed_by(LinearStepper),
+        formula="lr_t = lr_{t-1} * (1 + (end - start) / (total_iters * start + (t - 1) * (end - start)))",
+        example={"lr": 0.1, "epochs": 15,
+                 "scheduler": {"type": "LinearLR", "start_factor": 0.1, "total_iters": 10}},
+        stepper=LinearStepper,
+    ),
+    SchedulerDef(
+        "PolynomialLR", "decay the lr polynomially to zero over total_iters epochs",
+        (TOTAL_ITERS, Param("power", Real(), 1.0, "power of the polynomial"), LAST_EPOCH),
+        computed_by(PolynomialStepper),
+        formula="lr_t = lr_{t-1} * ((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power",
+        example={"lr": 0.1, "epochs": 12,
+                 "scheduler": {"type": "PolynomialLR", "total_iters": 10, "power": 2.0}},
+        stepper=PolynomialStepper,
+    ),
+)

@@ -1,0 +1,410 @@
+"""Regenerate the corpus of bad specs in tests/bad/: one YAML file per class of bad input,
+each headed by the exact error line lrsched gives for it.
+
+    python tests/bad/make_corpus.py            # rewrite the corpus, list what changed
+    python tests/bad/make_corpus.py --check    # only list differences; exit 1 if any
+
+Two kinds of case:
+
+* per parameter, generated from ``lrsched.schedules.REGISTRY``: for every scheduler's every
+  keyword, the scheduler's own example with that keyword set to one bad value per kind of
+  constraint it has (wrong type, out of range below/above, NaN, misspelt choice, bad list
+  item, bad expression...).  New schedulers and keywords get theirs by running this again.
+* per class of mistake that is not one keyword's (YAML, structure, optimizer, expressions,
+  epochs, the cross-keyword refusals torch makes), written out below.
+
+The expected line is what lrsched says *today*: review the diff this prints before committing
+(a changed message is a changed contract).  A case lrsched does not refuse with exit 2 and one
+`error:` line is reported and not written, so the coverage test fails until it is looked at.
+Run from anywhere; paths in messages are relative to the repository (tests/bad/NAME.yaml).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import math
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lrsched.schedules import REGISTRY  # noqa: E402
+from lrsched.schedules import params as P  # noqa: E402
+
+EXPECT = "# expect: "
+COVERS = "# covers: "
+SIDECAR = ".expect"   # NAME.yaml.expect: for files that cannot carry a comment (empty, not UTF-8)
+
+
+# ------------------------------------------------------------------ per-parameter cases
+
+def bad_values(constraint, good=None) -> list[tuple[str, object]]:
+    """(kind, bad value) for each way a value can break ``constraint``; ``good`` is a value
+    it accepts, for the list forms that need one good item next to a bad one."""
+    kind = type(constraint).__name__
+    if isinstance(constraint, P.Maybe):   # null is fine: the inner constraint's bad values
+        return bad_values(constraint.inner, good)
+    if isinstance(constraint, P.Int):
+        out = [("type", "three"), ("float", 2.5), ("bool", True), ("huge", 2 ** 64)]
+        if constraint.low is not None:
+            out.append(("below", constraint.low - 1))
+        if constraint.high is not None:
+            out.append(("above", constraint.high + 1))
+        return out
+    if isinstance(constraint, P.Real):
+        out = [("type", "fast"), ("nan", math.nan), ("bool", False)]
+        if constraint.low is None and constraint.high is None:
+            out.append(("inf", math.inf))
+        if constraint.low is not None:
+            out.append(("below", constraint.low if not constraint.low_closed else constraint.low - 1))
+        if constraint.high is not None:
+            out.append(("above", constraint.high if not constraint.high_closed else constraint.high + 1))
+        if constraint.float_only:
+            out.append(("int", 0))
+        return out
+    if isinstance(constraint, P.Bool):
+        return [("type", "yes please"), ("number", 1)]
+    if isinstance(constraint, P.Choice):
+        first = str(constraint.options[0])
+        return [("misspelt", first[:-1] + ("x" if first[-1] != "x" else "y")), ("type", 3)]
+    if isinstance(constraint, P.Str):
+        return [("type", 3)]
+    if isinstance(constraint, P.PerGroup):
+        item = good if good is not None and not isinstance(good, (list, tuple)) else None
+        out = [(k, v) for k, v in bad_values(constraint.inner) if k != "bool"]
+        out.append(("empty-list", []))
+        if item is not None:
+            out.append(("bad-item", [item, "oops"]))
+            out.append(("group-count", [item, item]))
+        return out
+    if isinstance(constraint, P.IntList):
+        out = [("type", "3, 7"), ("item", [3, "x"]), ("item-float", [3, 2.5])]
+        if constraint.low is not None:
+            out.append(("item-below", [constraint.low - 1]))
+        return out
+    if isinstance(constraint, P.Expr):
+        var = constraint.var
+        other = "x" if var == "epoch" else "epoch"
+        out = [("syntax", f"lambda {var}: {var} +"), ("name", f"{other} * 2"),
+               ("attribute", f"{var}.__class__"), ("call", "__import__('os')"), ("type", {"a": 1}),
+               ("lambda-arg", "lambda e: e"), ("runtime", f"1 / ({var} - 1)")]
+        if constraint.per_group:
+            out.append(("list-item", ["0.9", f"{other} * 2"]))
+        return out
+    if kind == "Metrics":
+        return [("type", True), ("empty", []), ("item", [1.0, "x"]), ("expression", "epoch.real"),
+                ("nan", [1.0, math.nan])]
+    if isinstance(constraint, P.SchedulerList):
+        return [("type", "StepLR"), ("item-type", [{"type": "StepRL", "step_size": 2}]), ("item", [3])]
+    # a constraint this script does not know yet: a mapping is wrong for every keyword
+    return [("type", {"unexpected": "mapping"})]
+
+
+def example_spec(definition) -> dict:
+    spec = copy.deepcopy(dict(definition.example))
+    spec["scheduler"] = dict(spec["scheduler"])
+    return spec
+
+
+def param_cases():
+    """(file name, spec mapping, covers) for every registry keyword and bad-value kind."""
+    for definition in REGISTRY.values():
+        for param in definition.params + definition.extra_keys:
+            base = example_spec(definition)
+            good = base["scheduler"].get(param.name, None if param.required else param.default)
+            for kind, value in bad_values(param.constraint, good):
+                spec = copy.deepcopy(base)
+                spec["scheduler"][param.name] = value
+                name = f"param-{definition.name.lower()}-{param.name.lower()}-{kind}.yaml"
+                yield name, spec, f"{definition.name}.{param.name}"
+
+
+def dump(spec: dict) -> str:
+    """Block-style YAML, one keyword per line, so that each error has its own line."""
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def flow_list(dumper, data):   # short lists of scalars stay on one line
+        flow = all(not isinstance(v, (list, dict)) for v in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    Dumper.add_representer(list, flow_list)
+    return yaml.dump(spec, Dumper=Dumper, default_flow_style=False, sort_keys=False, allow_unicode=True)
+
+
+# ------------------------------------------------------------------- classes of mistake
+
+STEP = "lr: 0.01\nepochs: 9\nscheduler:\n  type: StepLR\n  step_size: 3\n"
+
+CLASS_CASES: list[tuple[str, str, object]] = [
+    # (file name, class, text or bytes)
+    ("yaml-malformed.yaml", "yaml", "lr: 0.01\nscheduler: {type: StepLR, step_size: 3\nepochs: 9\n"),
+    ("yaml-bad-indent.yaml", "yaml", "lr: 0.01\nscheduler:\n  type: StepLR\n    step_size: 3\n"),
+    ("yaml-python-tag.yaml", "yaml", "lr: !!python/object/apply:os.system ['true']\n" + STEP[9:]),
+    ("yaml-custom-tag.yaml", "yaml", "lr: !fast 0.01\n" + STEP[9:]),
+    ("yaml-binary-tag.yaml", "yaml", "lr: !!binary aGk=\n" + STEP[9:]),
+    ("yaml-duplicate-key.yaml", "yaml", STEP + "  step_size: 4\n"),
+    ("yaml-duplicate-top-key.yaml", "yaml", "lr: 0.01\n" + STEP),
+    ("yaml-two-documents.yaml", "yaml", STEP + "---\n" + STEP),
+    ("yaml-undefined-alias.yaml", "yaml", "lr: *rate\n" + STEP[9:]),
+    ("yaml-duplicate-anchor.yaml", "yaml", "lr: &a 0.01\nepochs: &a 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("yaml-recursive-alias.yaml", "yaml", "lr: 0.01\nepochs: 9\nscheduler: &s {type: StepLR, step_size: 3, again: *s}\n"),
+    ("yaml-alias-bomb.yaml", "yaml", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 9))),
+    ("yaml-deep-nesting.yaml", "yaml", "lr: " + "[" * 70 + "]" * 70 + "\n" + STEP[9:]),
+    ("yaml-control-character.yaml", "yaml", STEP + "name: a\x07b\n"),
+    ("yaml-not-utf8.yaml", "yaml", (STEP + "name: caf\xe9\n").encode("latin-1")),
+    ("yaml-tabs-ambiguous.yaml", "yaml", "lr: 0.01\nepochs: 9\nscheduler:\n  type: StepLR\n  gamma:\n\tstep_size: 3\n"),
+    ("yaml-merge-not-mapping.yaml", "yaml", "lr: 0.01\nepochs: 9\nscheduler:\n  <<: [1, 2]\n  type: StepLR\n"),
+    ("yaml-mapping-key.yaml", "yaml", STEP + "[a, b]: 1\n"),
+    ("structure-empty.yaml", "structure", b""),                 # expectation in a sidecar
+    ("structure-comments-only.yaml", "structure", "# nothing but a comment\n"),
+    ("structure-list.yaml", "structure", "- lr: 0.01\n- epochs: 9\n"),
+    ("structure-scalar.yaml", "structure", "StepLR\n"),
+    ("structure-unknown-key.yaml", "structure", STEP + "epoch: 9\n"),
+    ("structure-missing-scheduler.yaml", "structure", "lr: 0.01\nepochs: 9\n"),
+    ("structure-scheduler-string.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler: StepLR\n"),
+    ("structure-scheduler-list.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler: [StepLR]\n"),
+    ("structure-missing-type.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  step_size: 3\n"),
+    ("structure-type-not-string.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: 3\n"),
+    ("structure-unknown-scheduler.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: StepRL\n  step_size: 3\n"),
+    ("structure-unknown-scheduler-far.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: Warmup\n"),
+    ("structure-unknown-keyword.yaml", "structure", STEP + "  gama: 0.5\n"),
+    ("structure-missing-required.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: StepLR\n"),
+    ("structure-schedules-empty.yaml", "structure", "lr: 0.01\nepochs: 9\nschedules: []\n"),
+    ("structure-schedules-mapping.yaml", "structure", "lr: 0.01\nepochs: 9\nschedules:\n  a: {scheduler: {type: StepLR, step_size: 3}}\n"),
+    ("structure-schedule-not-mapping.yaml", "structure", "lr: 0.01\nepochs: 9\nschedules:\n  - StepLR\n"),
+    ("structure-schedule-unknown-key.yaml", "structure",
+     "lr: 0.01\nepochs: 9\nschedules:\n  - name: a\n    schedular: {type: StepLR, step_size: 3}\n"),
+    ("structure-duplicate-names.yaml", "structure",
+     "lr: 0.01\nepochs: 9\nschedules:\n  - {name: a, scheduler: {type: StepLR, step_size: 3}}\n"
+     "  - {name: a, scheduler: {type: ExponentialLR, gamma: 0.9}}\n"),
+    ("structure-name-with-schedules.yaml", "structure",
+     "name: both\nlr: 0.01\nepochs: 9\nschedules:\n  - {scheduler: {type: StepLR, step_size: 3}}\n"),
+    ("structure-name-type.yaml", "structure", "name: [a]\n" + STEP),
+    ("structure-missing-epochs.yaml", "structure", "lr: 0.01\nscheduler:\n  type: StepLR\n  step_size: 3\n"),
+    ("epochs-zero.yaml", "epochs", STEP.replace("epochs: 9", "epochs: 0")),
+    ("epochs-negative.yaml", "epochs", STEP.replace("epochs: 9", "epochs: -5")),
+    ("epochs-float.yaml", "epochs", STEP.replace("epochs: 9", "epochs: 9.5")),
+    ("epochs-exponent-fraction.yaml", "epochs", STEP.replace("epochs: 9", "epochs: 1.5e0")),
+    ("epochs-string.yaml", "epochs", STEP.replace("epochs: 9", "epochs: nine")),
+    ("epochs-huge-int.yaml", "epochs", STEP.replace("epochs: 9", "epochs: 100000000000000000000")),
+    ("epochs-inf.yaml", "epochs", STEP.replace("epochs: 9", "epochs: .inf")),
+    ("optimizer-unknown.yaml", "optimizer", "optimizer: {type: Adma, lr: 0.1}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-type-number.yaml", "optimizer", "optimizer: {type: 3, lr: 0.1}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-not-mapping.yaml", "optimizer", "optimizer: SGD\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-unknown-keyword.yaml", "optimizer",
+     "optimizer:\n  type: SGD\n  lr: 0.1\n  momentun: 0.9\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-lr-twice.yaml", "optimizer", "lr: 0.1\noptimizer: {type: SGD, lr: 0.1}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-lr-negative.yaml", "optimizer", STEP.replace("lr: 0.01", "lr: -0.01")),
+    ("optimizer-lr-nan.yaml", "optimizer", STEP.replace("lr: 0.01", "lr: .nan")),
+    ("optimizer-lr-string.yaml", "optimizer", STEP.replace("lr: 0.01", "lr: fast")),
+    ("optimizer-lr-bool.yaml", "optimizer", STEP.replace("lr: 0.01", "lr: yes")),
+    ("optimizer-momentum-negative.yaml", "optimizer",
+     "optimizer: {type: SGD, lr: 0.1, momentum: -0.9}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-betas-length.yaml", "optimizer",
+     "optimizer: {type: Adam, lr: 0.1, betas: [0.9]}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-betas-range.yaml", "optimizer",
+     "optimizer: {type: Adam, lr: 0.1, betas: [0.9, 1.0]}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-flag-not-bool.yaml", "optimizer",
+     "optimizer: {type: SGD, lr: 0.1, nesterov: 1}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-groups-empty.yaml", "optimizer",
+     "optimizer: {type: SGD, lr: 0.1, param_groups: []}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-group-not-mapping.yaml", "optimizer",
+     "optimizer:\n  type: SGD\n  param_groups:\n    - 0.1\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-group-unknown-key.yaml", "optimizer",
+     "optimizer:\n  type: SGD\n  param_groups:\n    - {lr: 0.1, lrr: 0.2}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-group-lr-negative.yaml", "optimizer",
+     "optimizer:\n  type: SGD\n  param_groups:\n    - {lr: 0.1}\n    - {lr: -1}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("optimizer-resume-without-initial-lr.yaml", "optimizer",
+     "lr: 0.01\nepochs: 9\nscheduler: {type: StepLR, step_size: 3, last_epoch: 4}\n"),
+    ("expression-division-by-zero.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '1 / (epoch - 4)'\n"),
+    ("expression-inf.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '10.0 ** (400 * epoch)'\n"),
+    ("expression-nan.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'exp(1000) - exp(1000)'\n"),
+    ("expression-power-bomb.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '9 ** 9 ** 9'\n"),
+    ("expression-too-long.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '" + "1" + "+1" * 1100 + "'\n"),
+    ("expression-too-large.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '" + "+".join(["epoch"] * 250) + "'\n"),
+    ("expression-too-deep.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '" + "-(" * 110 + "epoch" + ")" * 110 + "'\n"),
+    ("expression-huge-literal.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '" + "9" * 30 + " * epoch'\n"),
+    ("expression-string-constant.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: \"'a' * 3\"\n"),
+    ("expression-statement.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'import os'\n"),
+    ("expression-keyword-argument.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'exp(x=1)'\n"),
+    ("expression-arity.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'min(epoch)'\n"),
+    ("expression-bare-function.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'exp'\n"),
+    ("expression-bitwise.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'epoch << 2'\n"),
+    ("expression-empty.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: ''\n"),
+    ("expression-log-domain.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'log(epoch)'\n"),
+    ("expression-fractional-power.yaml", "expression",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '(epoch - 3) ** 0.5'\n"),
+    ("expression-lambda-count.yaml", "expression",
+     "optimizer:\n  param_groups: [{lr: 0.1}, {lr: 0.01}]\nepochs: 9\nscheduler:\n  type: LambdaLR\n"
+     "  lr_lambda: ['0.9 ** epoch', '1', '1']\n"),
+]
+
+# torch's refusals that involve several keywords (SchedulerDef.check), per scheduler
+CROSS_CASES: dict[str, list[tuple[str, dict]]] = {
+    "CyclicLR": [
+        ("mode", {"mode": "triangle"}),
+        ("no-momentum-optimizer", {"__optimizer__": {"type": "Adagrad", "lr": 0.01}}),
+        ("group-count", {"base_lr": [0.001, 0.002]}),
+    ],
+    "OneCycleLR": [
+        ("no-total-steps", {"total_steps": None}),
+        ("epochs-only", {"total_steps": None, "epochs": 10}),
+        ("steps-per-epoch-zero", {"total_steps": None, "epochs": 10, "steps_per_epoch": 0}),
+        ("past-total-steps", {"__epochs__": 200}),
+    ],
+    "SequentialLR": [
+        ("milestone-count", {"milestones": [5, 10]}),
+        ("no-schedulers", {"schedulers": [], "milestones": []}),
+        ("plateau-child", {"schedulers": [{"type": "ReduceLROnPlateau", "metrics": [1.0]},
+                                          {"type": "StepLR", "step_size": 2}]}),
+    ],
+    "ChainedScheduler": [
+        ("no-schedulers", {"schedulers": []}),
+        ("plateau-child", {"schedulers": [{"type": "ReduceLROnPlateau", "metrics": [1.0]}]}),
+    ],
+    "ReduceLROnPlateau": [
+        ("metrics-missing", {"metrics": None}),
+        ("metrics-short", {"metrics": [1.0, 0.5]}),
+    ],
+    "MultiplicativeLR": [("lambda-count", {"__optimizer__": {"type": "SGD", "param_groups": [{"lr": 0.1}]},
+                                           "lr_lambda": ["0.9", "0.8"]})],
+    "LinearLR": [("resume-without-initial-lr", {"last_epoch": 3})],
+}
+
+
+def cross_cases():
+    for scheduler, changes in CROSS_CASES.items():
+        if scheduler not in REGISTRY:
+            continue
+        for kind, change in changes:
+            spec = example_spec(REGISTRY[scheduler])
+            for key, value in change.items():
+                if key == "__optimizer__":
+                    spec.pop("lr", None)
+                    spec["optimizer"] = value
+                elif key == "__epochs__":
+                    spec["epochs"] = value
+                elif value is None:
+                    spec["scheduler"].pop(key, None)
+                else:
+                    spec["scheduler"][key] = value
+            yield f"cross-{scheduler.lower()}-{kind}.yaml", dump(spec)
+
+
+# ---------------------------------------------------------------------------- writing
+
+def all_cases() -> list[tuple[str, str, bytes]]:
+    """(file name, header lines after `expect`, body bytes) of every case."""
+    cases = []
+    for name, spec, covers in param_cases():
+        cases.append((name, COVERS + covers + "\n", dump(spec).encode("utf-8")))
+    for name, kind, text in CLASS_CASES:
+        cases.append((name, f"# class: {kind}\n", text if isinstance(text, bytes) else text.encode("utf-8")))
+    for name, text in cross_cases():
+        cases.append((name, "# class: cross-keyword\n", text.encode("utf-8")))
+    return cases
+
+
+def what_lrsched_says(relative: str) -> tuple[int, str]:
+    """Run `lrsched table FILE` in-process from the repository root: (exit code, stderr)."""
+    from lrsched.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(["table", relative, "-f", "plain"])
+                code = 0
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        os.chdir(cwd)
+    return code, err.getvalue()
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_expectation(path: Path) -> str | None:
+    """The expected error line of a corpus file: its sidecar, or its first line."""
+    sidecar = path.with_name(path.name + SIDECAR)
+    try:
+        if sidecar.exists():
+            return sidecar.read_text(encoding="utf-8").strip()
+        first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace")
+    except OSError:
+        return None
+    return first[len(EXPECT):] if first.startswith(EXPECT) else None
+
+
+def build(check: bool) -> int:
+    problems, changed = 0, 0
+    names = set()
+    for name, header, body in all_cases():
+        names.add(name)
+        path = HERE / name
+        sidecar = not body or not _utf8(body)   # the empty file; one whose message counts bytes
+        # the header is part of the file, so lrsched sees it and counts its lines: run the
+        # final file (with a placeholder expectation of the same line count)
+        content = body if sidecar else (EXPECT + "?\n" + header).encode("utf-8") + body
+        target = HERE / (".check-" + name if check else name)
+        old = path.read_bytes() if path.exists() else None
+        old_line = read_expectation(path)
+        target.write_bytes(content)
+        try:
+            code, err = what_lrsched_says(f"tests/bad/{target.name}")
+        finally:
+            if check:
+                target.unlink()
+        lines = err.splitlines()
+        if code != 2 or len(lines) != 1 or not lines[0].startswith("error: ") or "internal error" in err:
+            problems += 1
+            print(f"NOT A CLEAN REFUSAL: {name}: exit {code}: {err.strip()[:300] or '(accepted)'}")
+            if not check:
+                path.unlink()
+            continue
+        line = lines[0].replace(f"tests/bad/{target.name}", f"tests/bad/{name}")
+        final = content if sidecar else (EXPECT + line + "\n" + header).encode("utf-8") + body
+        if old != final or old_line != line:
+            changed += 1
+            print(f"{'new' if old is None else 'changed'}: {name}\n    {line}"
+                  + (f"\n    was: {old_line}" if old_line and old_line != line else ""))
+        if not check:
+            path.write_bytes(final)
+            if sidecar:
+                path.with_name(name + SIDECAR).write_text(line + "\n", encoding="utf-8")
+    for stale in sorted(list(HERE.glob("*.yaml")) + list(HERE.glob("*.yaml" + SIDECAR))):
+        if stale.name.removesuffix(SIDECAR) not in names:
+            changed += 1
+            print(f"stale: {stale.name}")
+            if not check:
+                stale.unlink()
+    print(f"{len(names)} cases, {changed} new or changed, {problems} not cleanly refused")
+    return 1 if (problems or (check and changed)) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(build(check="--check" in sys.argv[1:]))
