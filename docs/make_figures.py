@@ -24,6 +24,7 @@ FIGURES = {
     "default.png": [],
     "step.png": ["configs/plot-step.yaml", "--log", "--title", "Step decays (log scale)"],
     "cosine.png": ["configs/plot-cosine.yaml", "--title", "Cosine annealing, warmup, warm restarts"],
+    "onecycle.png": ["configs/onecyclelr-adam.yaml", "--title", "OneCycleLR driving Adam"],
     "cyclic.png": ["configs/plot-cyclic.yaml", "--title", "CyclicLR modes driving Adam"],
 }
 

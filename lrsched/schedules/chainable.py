@@ -1,6 +1,5 @@
 """The chainable decays that multiply the group's *current* lr: MultiplicativeLR, ConstantLR,
-LinearLR, PolynomialLR, and the steppers through which SequentialLR and ChainedScheduler
-drive StepLR, MultiStepLR and ExponentialLR (whose standalone runs live in ``step.py``).
+LinearLR, PolynomialLR (StepLR, MultiStepLR and ExponentialLR are in ``step.py``).
 
 Each ``step()`` multiplies ``group["lr"]`` by a factor that depends only on ``last_epoch``
 (ConstantLR: ``factor`` at epoch 0, ``1.0 / factor`` at ``total_iters``; LinearLR:
@@ -13,8 +12,6 @@ float operations as torch: bit for bit torch's recurrence, not the closed form (
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import Counter
 
 import numpy as np
 
@@ -139,49 +136,6 @@ class PolynomialStepper(Leaf):
                             "when a SequentialLR milestone restarts this PolynomialLR (its "
                             "closed form at epoch 0)", key="total_iters") from None
         return assign_once(self.base * factor)
-
-
-# ---- StepLR, MultiStepLR, ExponentialLR as composites drive them --------------------------
-
-class StepStepper(Leaf):
-    name = "StepLR"
-
-    def calls(self, t, live, initial) -> Ops:
-        size = self.p["step_size"]
-        first = max(-(-t.first // size) * size, size)        # the first nonzero multiple >= t
-        decays = np.arange(first - t.first, len(t), size)
-        a = t.factors()
-        a[decays] = self.p["gamma"]
-        return multiply(a, tuple(decays.tolist()))
-
-    def closed_form(self, live) -> Ops:
-        return assign_once(self.base * self.p["gamma"] ** (0 // self.p["step_size"]))
-
-
-class MultiStepStepper(Leaf):
-    name = "MultiStepLR"
-
-    def calls(self, t, live, initial) -> Ops:
-        a = t.factors()
-        for milestone, count in Counter(self.p["milestones"]).items():
-            i = t.index(milestone)
-            if i is not None:
-                a[i] = self.p["gamma"] ** count      # a Python float power, as torch
-        return multiply(a, tuple(int(i) for i in np.flatnonzero(a[:, 0] != 1.0)))
-
-    def closed_form(self, live) -> Ops:
-        count = bisect_right(sorted(self.p["milestones"]), 0)
-        return assign_once(self.base * self.p["gamma"] ** count)
-
-
-class ExponentialStepper(Leaf):
-    name = "ExponentialLR"
-
-    def calls(self, t, live, initial) -> Ops:
-        return multiply(t.factors(1.0 if initial else float(self.p["gamma"])))
-
-    def closed_form(self, live) -> Ops:
-        return assign_once(self.base * self.p["gamma"] ** 0)
 
 
 TOTAL_ITERS = Param("total_iters", Int(), 5, "epochs until the factor is done changing")

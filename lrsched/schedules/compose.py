@@ -34,10 +34,9 @@ from lrsched.records import replace
 from lrsched.schedules import cyclic
 from lrsched.schedules.base import (Groups, Leaf, Ops, SchedulerDef, Stepper, apply, assign, computed_by,
                                     concat, interleave, no_calls, no_momentum, per_group, rekeyed)
-from lrsched.schedules.chainable import (ExponentialStepper, MultiStepStepper, StepStepper, check_lambda_count,
-                                         lambda_at)
+from lrsched.schedules.chainable import check_lambda_count, lambda_at
 from lrsched.schedules.params import IntList, Param, SchedulerList
-from lrsched.schedules.step import LAST_EPOCH
+from lrsched.schedules.step import LAST_EPOCH, ExponentialStepper, MultiStepStepper, StepStepper
 from lrsched.torch_optimizers import momentum_key
 
 
