@@ -1,4 +1,4 @@
-"""Regenerate docs/simulate.png, the picture of docs/simulate.md, with lrsched's own CLI.
+"""Regenerate docs/simulate.png, the README picture of `lrsched simulate`, with lrsched's own CLI.
 
     python docs/make_simulate_figure.py
 

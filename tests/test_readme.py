@@ -23,13 +23,19 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second():
     assert commands[1] in ci
 
 
-def test_yaml_examples_load_and_compute():
-    specs = [yaml.safe_load(body) for lang, body in BLOCKS if lang == "yaml"]
-    runnable = [s for s in specs if "scheduler" in s or "schedules" in s]
-    assert len(runnable) >= 3
+def test_yaml_examples_load_and_compute(cli, write_spec):
+    blocks = [body for lang, body in BLOCKS if lang == "yaml"]
+    specs = [b for b in blocks if "function:" not in b]
+    simulations = [b for b in blocks if "function:" in b]
+    runnable = [yaml.safe_load(b) for b in specs]
+    runnable = [s for s in runnable if "scheduler" in s or "schedules" in s]
+    assert len(runnable) >= 3 and simulations
     for spec in runnable:
         for schedule in load_spec(spec).schedules:
             compute(schedule)
+    for text in simulations:
+        run = cli("simulate", write_spec(text), "--steps", "5", "-f", "json")
+        assert run.code == 0, run
 
 
 def test_table_example_output(cli):

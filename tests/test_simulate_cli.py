@@ -25,7 +25,7 @@ from lrsched.simulate import PROGRESS_EVERY, RunConfig, run_grid, simulate
 from lrsched.spec import OptimizerSpec, load_spec
 from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
 
-DOCS = ROOT / "docs" / "simulate.md"
+DOCS = ROOT / "README.md"
 SIM_CONFIGS = sorted((ROOT / "configs" / "simulate").glob("*.yaml"))
 
 
@@ -66,7 +66,7 @@ def test_default_run_is_the_adam_family_at_the_suggested_lr(cli):
 
 
 def test_docs_show_the_default_table(cli):
-    """docs/simulate.md quotes `lrsched simulate rosenbrock` verbatim: it cannot drift."""
+    """The README quotes `lrsched simulate rosenbrock` verbatim: it cannot drift."""
     text = DOCS.read_text()
     block = re.search(r"```\n\$ lrsched simulate rosenbrock\n(.*?)```", text, flags=re.S).group(1)
     run = cli("simulate", "rosenbrock")
