@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from lrsched.optim._base import (
@@ -20,6 +22,37 @@ def init_adam(params: np.ndarray, hyper) -> dict:
     return state
 
 
+class AdamMoments(NamedTuple):
+    params: np.ndarray
+    lr: np.ndarray
+    step: float
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+    bias_correction1: object
+    bias_correction2: float
+
+
+def adam_moments(params, grads, state, lr, hyper, momentum) -> AdamMoments:
+    """The start of an Adam or RAdam step (torch repeats it in each file): maximize, weight
+    decay (decoupled ``p *= 1 - lr*wd`` or coupled ``g += wd*p``), the running moments
+    ``m = lerp(m, g, 1 - b1)`` and ``v = b2*v + (1 - b2)*g*g``, and the bias corrections
+    ``1 - b**t`` as Python floats (``step`` kept in float32, as torch's tensor)."""
+    beta1 = pick_beta1(hyper, momentum)
+    beta2 = hyper["betas"][1]
+    weight_decay = hyper["weight_decay"]
+    step = float(np.float32(state["step"] + 1.0))
+    lr = as_column(lr)
+    grad = -grads if hyper["maximize"] else grads
+    if weight_decay != 0:
+        if hyper["decoupled_weight_decay"]:
+            params = params * (1 - lr * weight_decay)
+        else:
+            grad = add_scaled(grad, params, float(weight_decay))
+    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad, beta1, beta2)
+    return AdamMoments(params, lr, step, exp_avg, exp_avg_sq,
+                       per_run_python(lambda b1: 1 - b1 ** step, beta1), 1 - beta2 ** step)
+
+
 def update_adam(params, grads, state, lr, hyper, *, momentum=None):
     """Adam / AdamW, one step (torch ``_single_tensor_adam``, non-capturable branch)::
 
@@ -31,25 +64,10 @@ def update_adam(params, grads, state, lr, hyper, *, momentum=None):
     Bias corrections are Python floats, as in torch; ``momentum`` overrides ``betas[0]``
     per run (CyclicLR/OneCycleLR).
     """
-    beta1 = pick_beta1(hyper, momentum)
-    beta2 = hyper["betas"][1]
+    m = adam_moments(params, grads, state, lr, hyper, momentum)
+    params, lr, step, exp_avg, exp_avg_sq = m.params, m.lr, m.step, m.exp_avg, m.exp_avg_sq
+    bias_correction1, bias_correction2 = m.bias_correction1, m.bias_correction2
     eps = hyper["eps"]
-    weight_decay = hyper["weight_decay"]
-    step = float(np.float32(state["step"] + 1.0))  # torch keeps `step` in a float32 tensor
-    lr = as_column(lr)
-
-    grad = -grads if hyper["maximize"] else grads
-    if weight_decay != 0:
-        if hyper["decoupled_weight_decay"]:
-            params = params * (1 - lr * weight_decay)
-        else:
-            grad = add_scaled(grad, params, float(weight_decay))
-
-    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
-                                          beta1, beta2)
-
-    bias_correction1 = per_run_python(lambda b1: 1 - b1 ** step, beta1)
-    bias_correction2 = 1 - beta2 ** step
     step_size = lr / bias_correction1
     bias_correction2_sqrt = bias_correction2 ** 0.5
 

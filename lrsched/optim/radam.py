@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import (
-    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, per_run_python, pick_beta1,
-)
-from lrsched.optim._kernels import add_scaled, as_column, running_moments, sqrt
+from lrsched.optim._base import Betas, Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._kernels import sqrt
+from lrsched.optim.adam import adam_moments
 
 __all__ = ["RADAM", "init_radam", "update_radam"]
 
@@ -30,25 +29,11 @@ def update_radam(params, grads, state, lr, hyper, *, momentum=None):
     ``rho_t`` and ``r_t`` are Python floats shared by every run (they depend on b2 and t
     only), so every run of a batch takes the same branch, as torch would per optimizer.
     """
-    beta1 = pick_beta1(hyper, momentum)
+    m = adam_moments(params, grads, state, lr, hyper, momentum)
+    params, lr, step, exp_avg, exp_avg_sq = m.params, m.lr, m.step, m.exp_avg, m.exp_avg_sq
+    bias_correction1, bias_correction2 = m.bias_correction1, m.bias_correction2
     beta2 = hyper["betas"][1]
     eps = hyper["eps"]
-    weight_decay = hyper["weight_decay"]
-    step = float(np.float32(state["step"] + 1.0))
-    lr = as_column(lr)
-
-    grad = -grads if hyper["maximize"] else grads
-    if weight_decay != 0:
-        if hyper["decoupled_weight_decay"]:
-            params = params * (1 - lr * weight_decay)
-        else:
-            grad = add_scaled(grad, params, float(weight_decay))
-
-    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
-                                          beta1, beta2)
-
-    bias_correction1 = per_run_python(lambda b1: 1 - b1 ** step, beta1)
-    bias_correction2 = 1 - beta2 ** step
     bias_corrected_exp_avg = exp_avg / bias_correction1
 
     rho_inf = 2 / (1 - beta2) - 1

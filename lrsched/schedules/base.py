@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from lrsched.records import dataclass, field, replace
 from array import array
-from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -122,10 +121,6 @@ class SchedulerDef:
 
     def keys(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params + self.extra_keys)
-
-
-def frozen(mapping: Mapping) -> Mapping:
-    return MappingProxyType(dict(mapping))
 
 
 # ------------------------------------------------------------------------- composition

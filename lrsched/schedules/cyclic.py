@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from lrsched.errors import SpecError
-from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of, per_group
+from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of, no_momentum, per_group
 from lrsched.schedules.params import Bool, Choice, Expr, Maybe, Param, PerGroup, Real, Str
 from lrsched.schedules.step import LAST_EPOCH
 from lrsched.torch_optimizers import momentum_key
@@ -55,10 +55,7 @@ def cyclic_lr(p, groups: Groups, rows: int) -> Trace:
     if p["cycle_momentum"]:
         key = momentum_key(groups.optimizer)
         if key is None:
-            raise SpecError(
-                f"{groups.optimizer} has neither momentum nor betas, so torch refuses to cycle "
-                "momentum (optimizer must support momentum or beta1 with `cycle_momentum` option "
-                "enabled); set cycle_momentum: false", key="cycle_momentum")
+            raise no_momentum(groups.optimizer)
         base_m = per_group("base_momentum", p["base_momentum"], n)
         max_m = per_group("max_momentum", p["max_momentum"], n)
     # The constructor's own step reads torch's base_lrs (the groups' initial_lr, which a fresh
