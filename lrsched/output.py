@@ -16,7 +16,10 @@ def atomic_open(path: str, mode: str = "w", **kwargs):
     """Open a temporary file in ``path``'s folder; on success rename it to ``path``."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise RunError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
+        shown = os.path.dirname(path) or "."
+        if os.path.exists(folder):
+            raise RunError(f"cannot write {path}: {shown} is not a folder")
+        raise RunError(f"cannot write {path}: folder {shown} does not exist")
     if os.path.isdir(path):
         raise RunError(f"cannot write {path}: it is a folder")
     try:

@@ -140,3 +140,12 @@ def test_table_does_not_import_matplotlib():
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+def test_output_under_a_file_says_so(cli, tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("keep")
+    run = cli("table", "-f", "csv", "-o", blocker / "out.csv")
+    assert run.code == 1
+    assert run.err.strip() == f"error: cannot write {blocker / 'out.csv'}: {blocker} is not a folder"
+    assert blocker.read_text() == "keep"

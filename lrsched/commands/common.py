@@ -9,7 +9,7 @@ import sys
 import click
 
 from lrsched.defaults import DEFAULT_NAME, DEFAULT_SPEC
-from lrsched.errors import SpecError
+from lrsched.errors import RunError, SpecError
 from lrsched.spec import SpecDocument, check_memory, load_spec, override_epochs
 from lrsched.suggest import closest
 from lrsched.yamlload import read_source
@@ -115,3 +115,22 @@ def epochs_option(f):
 def schedule_option(f):
     return click.option("--schedule", "schedules", multiple=True, metavar="NAME",
                         help="Only this schedule (repeatable).")(f)
+
+
+def isatty(stream) -> bool:
+    """Whether ``stream`` is a terminal (False for anything that cannot say)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def to_stdout(write) -> None:
+    """Run ``write``; a failing stdout (disk full, closed) is a runtime error.  A reader that
+    went away (BrokenPipeError) is not an error at all: the CLI ends quietly."""
+    try:
+        write()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise RunError(f"cannot write to standard output: {exc.strerror or exc}") from None

@@ -17,7 +17,7 @@ from types import MappingProxyType
 import click
 import numpy as np
 
-from lrsched.commands.common import COUNT, STDIN, read_stdin
+from lrsched.commands.common import COUNT, STDIN, isatty, read_stdin, to_stdout
 from lrsched.commands.plot import ImagePath, Size
 from lrsched.errors import RunError, SpecError, UsageError
 from lrsched.functions import FUNCTIONS, TestFunction, get_function
@@ -554,12 +554,6 @@ def _title(result: SimulationResult, schedule: ScheduleSpec | None) -> str:
     return f"{shown} on {result.function.name} ({lr_text}, {result.steps} steps)"
 
 
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
 
 @contextmanager
 def _progress(steps: int, configs):
@@ -567,7 +561,7 @@ def _progress(steps: int, configs):
     groups = len({(c.optimizer.lower(), repr(sorted(dict(c.hyper).items())), c.resume is None)
                   for c in configs})
     estimate = steps * (groups * GROUP_STEP_SECONDS + len(configs) * RUN_STEP_SECONDS)
-    if estimate < PROGRESS_AFTER or not _isatty(sys.stderr):
+    if estimate < PROGRESS_AFTER or not isatty(sys.stderr):
         yield None
         return
     from rich.console import Console
@@ -585,28 +579,28 @@ def _print_functions(fmt: str) -> None:
 
     functions = list(FUNCTIONS.values())
     if fmt == "auto":
-        fmt = "rich" if _isatty(sys.stdout) else "plain"
+        fmt = "rich" if isatty(sys.stdout) else "plain"
     if fmt == "rich":
         from rich.console import Console
 
-        _to_stdout(lambda: Console(highlight=False).print(functions_rich(functions)))
+        to_stdout(lambda: Console(highlight=False).print(functions_rich(functions)))
     else:
         text = functions_json(functions) if fmt == "json" else functions_plain(functions)
-        _to_stdout(lambda: sys.stdout.write(text))
+        to_stdout(lambda: sys.stdout.write(text))
 
 
 def _print_result(result: SimulationResult, fmt: str, *, scheduled: bool) -> None:
     from lrsched.render.simulate import json_text, plain_text, rich_table
 
     if fmt == "auto":
-        fmt = "rich" if _isatty(sys.stdout) else "plain"
+        fmt = "rich" if isatty(sys.stdout) else "plain"
     if fmt == "rich":
         from rich.console import Console
 
-        _to_stdout(lambda: Console(highlight=False).print(rich_table(result)))
+        to_stdout(lambda: Console(highlight=False).print(rich_table(result)))
         return
     text = json_text(result, schedules=scheduled) if fmt == "json" else plain_text(result)
-    _to_stdout(lambda: sys.stdout.write(text))
+    to_stdout(lambda: sys.stdout.write(text))
 
 
 def _report_divergence(result: SimulationResult, strict: bool) -> None:
@@ -622,11 +616,3 @@ def _report_divergence(result: SimulationResult, strict: bool) -> None:
         raise RunError(message + " [--strict]")
     click.echo(f"warning: {message}; --strict makes that exit 1", err=True)
 
-
-def _to_stdout(write) -> None:
-    try:
-        write()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise RunError(f"cannot write to standard output: {exc.strerror or exc}") from None

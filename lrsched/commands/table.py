@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from lrsched.commands.common import epochs_option, read_specs, schedule_option
+from lrsched.commands.common import epochs_option, isatty, read_specs, schedule_option, to_stdout
 from lrsched.engine import compute
-from lrsched.errors import RunError, UsageError
+from lrsched.errors import UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
 
 FORMATS = ("auto", "rich", "plain", "csv", "json")
@@ -38,7 +38,7 @@ def table(spec, epochs, schedules, fmt, output):
     docs = read_specs([spec] if spec else [], schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
     if fmt == "auto":
-        fmt = "rich" if output is None and _isatty(sys.stdout) else "plain"
+        fmt = "rich" if output is None and isatty(sys.stdout) else "plain"
     if fmt == "rich":
         from rich.console import Console
 
@@ -53,7 +53,7 @@ def table(spec, epochs, schedules, fmt, output):
                     console.print(part)
             click.echo(output, err=True)
         else:
-            _to_stdout(lambda: Console().print(rich_table(results, max_rows=RICH_MAX_ROWS)))
+            to_stdout(lambda: Console().print(rich_table(results, max_rows=RICH_MAX_ROWS)))
         return
     chunks = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results)
     if output is None:
@@ -61,7 +61,7 @@ def table(spec, epochs, schedules, fmt, output):
             write = sys.stdout.write
             for chunk in chunks:
                 write(chunk)
-        _to_stdout(write_all)
+        to_stdout(write_all)
         return
     from lrsched.output import atomic_open
 
@@ -77,19 +77,3 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
-def _to_stdout(write) -> None:
-    """Run ``write``; a failing stdout (disk full, closed) is a runtime error.  A reader that
-    went away (BrokenPipeError) is not an error at all: the CLI ends quietly."""
-    try:
-        write()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise RunError(f"cannot write to standard output: {exc.strerror or exc}") from None
