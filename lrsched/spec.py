@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from lrsched.records import dataclass, field, replace
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -193,7 +192,7 @@ def load_spec(source, *, default_name: str | None = None) -> SpecDocument:
         return parse_spec(dict(source), Origin("<spec>"), default_name or "schedule")
     if isinstance(source, tuple):
         text, file = source
-        stem = default_name or (Path(file).stem if file not in ("-", "<stdin>") else "stdin")
+        stem = default_name or (_stem(file) if file not in ("-", "<stdin>") else "stdin")
         doc = load_yaml(text, file)
         return parse_spec(doc.data, Origin(file, doc.marks), stem)
     if isinstance(source, (str, os.PathLike)):
@@ -207,8 +206,13 @@ def load_spec(source, *, default_name: str | None = None) -> SpecDocument:
             raise SpecError("is a folder, not a spec file", file=path) from None
         except OSError as exc:
             raise SpecError(f"cannot read: {exc.strerror or exc}", file=path) from None
-        return load_spec((text, path), default_name=default_name or Path(path).stem)
+        return load_spec((text, path), default_name=default_name or _stem(path))
     raise TypeError(f"cannot load a spec from {type(source).__name__}")
+
+
+def _stem(path: str) -> str:
+    """A file's name without its extension (``configs/steplr.yaml`` -> ``steplr``)."""
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:

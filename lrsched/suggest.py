@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 
@@ -22,6 +21,8 @@ def _distance(a: str, b: str) -> int:
 
 def closest(word, options: Iterable[str]) -> str | None:
     """The option ``word`` most likely meant, or None when nothing is close."""
+    import difflib   # only on the error path
+
     options = [str(o) for o in options]
     if not options:
         return None

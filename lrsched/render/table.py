@@ -10,7 +10,6 @@ twice the time).
 
 from __future__ import annotations
 
-import json
 from typing import Iterable, Iterator, Sequence
 
 from lrsched.engine import ScheduleResult
@@ -71,7 +70,7 @@ def json_text(results: Sequence[ScheduleResult]) -> Iterator[str]:
     """A JSON list, one object per schedule: name, lr[epoch][group], momentum or null."""
     yield "["
     for i, result in enumerate(results):
-        yield ("," if i else "") + "\n  {\"name\": " + json.dumps(result.name) + ", \"lr\": ["
+        yield ("," if i else "") + "\n  {\"name\": " + _json_string(result.name) + ", \"lr\": ["
         yield from _json_matrix(result.lr)
         yield "], \"momentum\": "
         if result.momentum is None:
@@ -97,3 +96,9 @@ def __getattr__(name: str):
 
         return getattr(richtable, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _json_string(text: str) -> str:
+    import json   # only the json format needs it: start-up is part of the product
+
+    return json.dumps(text)
