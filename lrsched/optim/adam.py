@@ -24,6 +24,7 @@ def init_adam(params: np.ndarray, hyper) -> dict:
 
 class AdamMoments(NamedTuple):
     params: np.ndarray
+    grad: np.ndarray
     lr: np.ndarray
     step: float
     exp_avg: np.ndarray
@@ -33,7 +34,7 @@ class AdamMoments(NamedTuple):
 
 
 def adam_moments(params, grads, state, lr, hyper, momentum) -> AdamMoments:
-    """The start of an Adam or RAdam step (torch repeats it in each file): maximize, weight
+    """The start of an Adam, RAdam or NAdam step (torch repeats it in each file): maximize, weight
     decay (decoupled ``p *= 1 - lr*wd`` or coupled ``g += wd*p``), the running moments
     ``m = lerp(m, g, 1 - b1)`` and ``v = b2*v + (1 - b2)*g*g``, and the bias corrections
     ``1 - b**t`` as Python floats (``step`` kept in float32, as torch's tensor)."""
@@ -49,7 +50,7 @@ def adam_moments(params, grads, state, lr, hyper, momentum) -> AdamMoments:
         else:
             grad = add_scaled(grad, params, float(weight_decay))
     exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad, beta1, beta2)
-    return AdamMoments(params, lr, step, exp_avg, exp_avg_sq,
+    return AdamMoments(params, grad, lr, step, exp_avg, exp_avg_sq,
                        per_run_python(lambda b1: 1 - b1 ** step, beta1), 1 - beta2 ** step)
 
 

@@ -7,7 +7,8 @@ import numpy as np
 from lrsched.optim._base import (
     Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, pick_beta1,
 )
-from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
+from lrsched.optim._kernels import addcdiv, sqrt
+from lrsched.optim.adam import adam_moments
 
 __all__ = ["NADAM", "init_nadam", "update_nadam"]
 
@@ -28,21 +29,12 @@ def update_nadam(params, grads, state, lr, hyper, *, momentum=None):
         p += (-lr (1 - mu_t) / (1 - mu_product)) * g / d
         p += (-lr mu_{t+1} / (1 - mu_product * mu_{t+1})) * m / d
     """
+    m = adam_moments(params, grads, state, lr, hyper, momentum)
+    params, grad, lr, step = m.params, m.grad, m.lr, m.step
+    exp_avg, exp_avg_sq, bias_correction2 = m.exp_avg, m.exp_avg_sq, m.bias_correction2
     beta1 = pick_beta1(hyper, momentum)
-    beta2 = hyper["betas"][1]
     eps = hyper["eps"]
-    weight_decay = hyper["weight_decay"]
     momentum_decay = hyper["momentum_decay"]
-    step = float(np.float32(state["step"] + 1.0))
-    lr = as_column(lr)
-
-    bias_correction2 = 1 - beta2 ** step
-    grad = -grads if hyper["maximize"] else grads
-    if weight_decay != 0:
-        if hyper["decoupled_weight_decay"]:
-            params = params * (1 - lr * weight_decay)
-        else:
-            grad = add_scaled(grad, params, float(weight_decay))
 
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
@@ -50,8 +42,6 @@ def update_nadam(params, grads, state, lr, hyper, *, momentum=None):
     mu32 = np.asarray(mu, dtype=np.float64).astype(np.float32).reshape(-1)
     mu_product = (state["mu_product"] * mu32).astype(np.float32)
 
-    exp_avg, exp_avg_sq = running_moments(state["exp_avg"], state["exp_avg_sq"], grad,
-                                          beta1, beta2)
     denom = sqrt(exp_avg_sq / bias_correction2) + eps
 
     mu_product_value = mu_product.astype(np.float64).reshape(-1, 1)  # `.item()` -> float
