@@ -96,7 +96,8 @@ def chain_multiply(start: np.ndarray, factors: np.ndarray) -> np.ndarray:
 class SchedulerDef:
     """A torch scheduler as the registry knows it.
 
-    ``compute(params, groups, rows)`` returns the :class:`Trace`; ``params`` holds every
+    ``compute(params, groups, rows)`` returns the :class:`Trace` (by default: the stepper run
+    standalone); ``params`` holds every
     keyword, validated, defaults filled in.  ``check(params)`` applies torch's constructor
     refusals that involve several keywords.  ``formula`` and ``example`` feed ``lrsched list``.
     ``stepper(params)`` is the scheduler as an object that SequentialLR and ChainedScheduler
@@ -106,12 +107,16 @@ class SchedulerDef:
     name: str
     summary: str
     params: tuple[Param, ...]
-    compute: Callable[[Mapping[str, Any], Groups, int], Trace]
+    compute: Callable[[Mapping[str, Any], Groups, int], Trace] | None = None
     formula: str = ""
     example: Mapping[str, Any] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], None] | None = None
     extra_keys: tuple[Param, ...] = ()   # spec-only keys that are not torch keywords (metrics)
     stepper: Callable[[Mapping[str, Any]], "Stepper"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.compute is None:           # a standalone run is the stepper run alone
+            object.__setattr__(self, "compute", computed_by(self.stepper))
 
     def param(self, name: str) -> Param | None:
         for p in self.params + self.extra_keys:

@@ -17,7 +17,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.schedules import lambda_
-from lrsched.schedules.base import (Epochs, Groups, Leaf, Ops, SchedulerDef, assign_once, computed_by,
+from lrsched.schedules.base import (Epochs, Groups, Leaf, Ops, SchedulerDef, assign_once,
                                     multiply)
 from lrsched.schedules.params import Expr, Int, Param, Real
 from lrsched.schedules.step import LAST_EPOCH
@@ -145,7 +145,6 @@ DEFINITIONS = (
         "MultiplicativeLR", "multiply the current lr by a function of the epoch at every step",
         (Param("lr_lambda", Expr("epoch", per_group=True),
                doc="factor as an expression in epoch; a list gives one per group"), LAST_EPOCH),
-        computed_by(MultiplicativeStepper),
         formula="lr_t = lr_{t-1} * lr_lambda(t)",
         example={"lr": 0.1, "epochs": 20,
                  "scheduler": {"type": "MultiplicativeLR", "lr_lambda": "lambda epoch: 0.95"}},
@@ -155,7 +154,6 @@ DEFINITIONS = (
         "ConstantLR", "multiply the lr by a constant factor until total_iters, then undo it",
         (Param("factor", Real(0, 1), 1.0 / 3, "the factor applied until total_iters (0 to 1)"),
          TOTAL_ITERS, LAST_EPOCH),
-        computed_by(ConstantStepper),
         formula="lr_0 = lr * factor;  lr_t = lr_{t-1} * (1.0 / factor) at t == total_iters",
         example={"lr": 0.05, "epochs": 10,
                  "scheduler": {"type": "ConstantLR", "factor": 0.5, "total_iters": 4}},
@@ -167,7 +165,6 @@ DEFINITIONS = (
                "factor at epoch 0 (above 0, at most 1)"),
          Param("end_factor", Real(0, 1), 1.0, "factor from total_iters on (0 to 1)"),
          TOTAL_ITERS, LAST_EPOCH),
-        computed_by(LinearStepper),
         formula="lr_t = lr_{t-1} * (1 + (end - start) / (total_iters * start + (t - 1) * (end - start)))",
         example={"lr": 0.1, "epochs": 15,
                  "scheduler": {"type": "LinearLR", "start_factor": 0.1, "total_iters": 10}},
@@ -176,7 +173,6 @@ DEFINITIONS = (
     SchedulerDef(
         "PolynomialLR", "decay the lr polynomially to zero over total_iters epochs",
         (TOTAL_ITERS, Param("power", Real(), 1.0, "power of the polynomial"), LAST_EPOCH),
-        computed_by(PolynomialStepper),
         formula="lr_t = lr_{t-1} * ((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power",
         example={"lr": 0.1, "epochs": 12,
                  "scheduler": {"type": "PolynomialLR", "total_iters": 10, "power": 2.0}},

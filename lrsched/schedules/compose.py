@@ -32,11 +32,11 @@ import numpy as np
 from lrsched.errors import SpecError
 from lrsched.records import replace
 from lrsched.schedules import cyclic
-from lrsched.schedules.base import (Groups, Leaf, Ops, SchedulerDef, Stepper, apply, assign, computed_by,
+from lrsched.schedules.base import (Groups, Leaf, Ops, SchedulerDef, Stepper, apply, assign,
                                     concat, interleave, no_calls, no_momentum, per_group, rekeyed)
 from lrsched.schedules.chainable import check_lambda_count, lambda_at
 from lrsched.schedules.params import IntList, Param, SchedulerList
-from lrsched.schedules.step import LAST_EPOCH, ExponentialStepper, MultiStepStepper, StepStepper
+from lrsched.schedules.step import LAST_EPOCH
 from lrsched.torch_optimizers import momentum_key
 
 
@@ -232,8 +232,7 @@ class CyclicStepper(Leaf):
         return assign(run.lr, run.momentum, tuple(run.markers))
 
 
-_STEPPERS = {"StepLR": StepStepper, "MultiStepLR": MultiStepStepper,
-             "ExponentialLR": ExponentialStepper, "LambdaLR": LambdaStepper, "CyclicLR": CyclicStepper}
+_STEPPERS = {"LambdaLR": LambdaStepper, "CyclicLR": CyclicStepper}
 
 # SPEC.md's (and torch's documentation's) order, for `lrsched list`
 ORDER = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
@@ -257,7 +256,6 @@ DEFINITIONS = (
         "SequentialLR", "hand the epochs to one child scheduler after another, at the milestones",
         (_SCHEDULERS, Param("milestones", IntList(), doc="epochs at which the next child takes over"),
          LAST_EPOCH),
-        computed_by(SequentialStepper),
         formula="child i runs from milestones[i-1], restarted by its step(0) (its closed form at epoch 0)",
         example={"lr": 0.1, "epochs": 40,
                  "scheduler": {"type": "SequentialLR", "milestones": [5],
@@ -269,7 +267,6 @@ DEFINITIONS = (
     SchedulerDef(
         "ChainedScheduler", "step every child scheduler in turn on the same lr, every epoch",
         (_SCHEDULERS,),
-        computed_by(ChainedStepper),
         formula="lr_t = child_k(... child_1(lr_{t-1}))",
         example={"lr": 1.0, "epochs": 20,
                  "scheduler": {"type": "ChainedScheduler",

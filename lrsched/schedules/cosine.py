@@ -38,7 +38,7 @@ import math
 import numpy as np
 
 from lrsched.errors import SpecError
-from lrsched.schedules.base import Epochs, Leaf, Ops, SchedulerDef, assign, assign_once, computed_by, multiply
+from lrsched.schedules.base import Epochs, Leaf, Ops, SchedulerDef, assign, assign_once, multiply
 from lrsched.schedules.params import Int, Param, Real
 from lrsched.schedules.step import LAST_EPOCH
 
@@ -185,7 +185,6 @@ DEFINITIONS = (
         "CosineAnnealingLR", "anneal the lr along a cosine from the initial lr to eta_min over T_max epochs",
         (Param("T_max", Real(), doc="half-period of the cosine, in epochs (it rises again after T_max)"),
          Param("eta_min", Real(), 0.0, "minimum learning rate"), LAST_EPOCH),
-        computed_by(CosineStepper),
         formula="lr_t = eta_min + (lr_{t-1} - eta_min) * (1 + cos(pi t / T_max)) / (1 + cos(pi (t-1) / T_max))",
         example={"lr": 0.1, "epochs": 60,
                  "scheduler": {"type": "CosineAnnealingLR", "T_max": 50, "eta_min": 0.001}},
@@ -196,7 +195,6 @@ DEFINITIONS = (
         (Param("T_0", Int(1), doc="epochs until the first restart"),
          Param("T_mult", Int(1), 1, "factor by which T_i grows after each restart"),
          Param("eta_min", Real(), 0.0, "minimum learning rate"), LAST_EPOCH),
-        computed_by(WarmRestartsStepper),
         formula="lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi T_cur / T_i)) / 2",
         example={"lr": 0.1, "epochs": 70,
                  "scheduler": {"type": "CosineAnnealingWarmRestarts", "T_0": 10, "T_mult": 2}},

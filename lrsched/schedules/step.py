@@ -13,7 +13,7 @@ from collections import Counter
 
 import numpy as np
 
-from lrsched.schedules.base import Leaf, Ops, SchedulerDef, assign_once, computed_by, multiply
+from lrsched.schedules.base import Leaf, Ops, SchedulerDef, assign_once, multiply
 from lrsched.schedules.params import Int, IntList, Param, Real
 
 LAST_EPOCH = Param("last_epoch", Int(-1), -1,
@@ -67,22 +67,22 @@ DEFINITIONS = (
     SchedulerDef(
         "StepLR", "decay by gamma every step_size epochs",
         (Param("step_size", Int(1), doc="period of the decay, in epochs"), GAMMA, LAST_EPOCH),
-        computed_by(StepStepper),
         formula="lr_t = lr_{t-1} * gamma  when t % step_size == 0 (t > 0)",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "StepLR", "step_size": 3, "gamma": 0.1}},
+        stepper=StepStepper,
     ),
     SchedulerDef(
         "MultiStepLR", "decay by gamma at each milestone (once per copy of a repeated one)",
         (Param("milestones", IntList(), doc="epochs at which to decay"), GAMMA, LAST_EPOCH),
-        computed_by(MultiStepStepper),
         formula="lr_t = lr_{t-1} * gamma ** milestones.count(t)",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "MultiStepLR", "milestones": [3, 7], "gamma": 0.1}},
+        stepper=MultiStepStepper,
     ),
     SchedulerDef(
         "ExponentialLR", "decay by gamma every epoch",
         (Param("gamma", Real(), doc="multiplicative factor per epoch"), LAST_EPOCH),
-        computed_by(ExponentialStepper),
         formula="lr_t = lr_{t-1} * gamma",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "ExponentialLR", "gamma": 0.95}},
+        stepper=ExponentialStepper,
     ),
 )
