@@ -17,7 +17,7 @@ from lrsched.errors import SpecError
 from lrsched.suggest import closest, did_you_mean
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
-from lrsched.schedules.params import Int, Real, SchedulerList, describe_value
+from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
 from lrsched.yamlload import Document, dotted, load_yaml, read_source
 

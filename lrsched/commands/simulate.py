@@ -105,7 +105,7 @@ def _located(exc: SpecError, origin: Origin, path: tuple, prefix: str | None = N
 
 
 def parse_simulation(data, origin: Origin) -> _SimFile:
-    from lrsched.schedules.params import Int, describe_value
+    from lrsched.constraints import Int, describe_value
 
     if not isinstance(data, dict):
         raise origin.error((), "a simulation file must be a mapping with at least `function:` "
@@ -157,7 +157,7 @@ def parse_simulation(data, origin: Origin) -> _SimFile:
 
 def _text(value, origin: Origin, path: tuple) -> str:
     if not isinstance(value, str):
-        from lrsched.schedules.params import describe_value
+        from lrsched.constraints import describe_value
 
         raise origin.error(path, f"must be a name (a string), got {describe_value(value)}")
     return value
@@ -165,7 +165,7 @@ def _text(value, origin: Origin, path: tuple) -> str:
 
 def _lr(value, origin: Origin, path: tuple) -> float:
     if not (_is_real(value) and math.isfinite(value) and value >= 0):
-        from lrsched.schedules.params import describe_value
+        from lrsched.constraints import describe_value
 
         raise origin.error(path, f"must be a learning rate (a finite number >= 0), got "
                                  f"{describe_value(value)}")
@@ -173,7 +173,7 @@ def _lr(value, origin: Origin, path: tuple) -> float:
 
 
 def _entries(raw, origin: Origin) -> list[_Entry]:
-    from lrsched.schedules.params import describe_value
+    from lrsched.constraints import describe_value
 
     if not isinstance(raw, list) or not raw:
         raise origin.error(("optimizers",), "must be a non-empty list of optimizer names or "

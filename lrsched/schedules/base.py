@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from lrsched.errors import SpecError
-from lrsched.schedules.params import Param
+from lrsched.constraints import Param
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from lrsched.errors import SpecError
 from lrsched.schedules import lambda_
 from lrsched.schedules.base import (Epochs, Groups, Leaf, Ops, SchedulerDef, assign_once,
                                     multiply)
-from lrsched.schedules.params import Expr, Int, Param, Real
+from lrsched.constraints import Expr, Int, Param, Real
 from lrsched.schedules.step import LAST_EPOCH
 
 

@@ -35,7 +35,7 @@ from lrsched.schedules import cyclic
 from lrsched.schedules.base import (Groups, Leaf, Ops, SchedulerDef, Stepper, apply, assign,
                                     concat, interleave, no_calls, no_momentum, per_group, rekeyed)
 from lrsched.schedules.chainable import check_lambda_count, lambda_at
-from lrsched.schedules.params import IntList, Param, SchedulerList
+from lrsched.constraints import IntList, Param, SchedulerList
 from lrsched.schedules.step import LAST_EPOCH
 from lrsched.torch_optimizers import momentum_key
 

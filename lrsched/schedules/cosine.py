@@ -39,7 +39,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.schedules.base import Epochs, Leaf, Ops, SchedulerDef, assign, assign_once, multiply
-from lrsched.schedules.params import Int, Param, Real
+from lrsched.constraints import Int, Param, Real
 from lrsched.schedules.step import LAST_EPOCH
 
 

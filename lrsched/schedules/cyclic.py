@@ -14,7 +14,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of, no_momentum, per_group
-from lrsched.schedules.params import Bool, Choice, Expr, Maybe, Param, PerGroup, Real, Str
+from lrsched.constraints import Bool, Choice, Expr, Maybe, Param, PerGroup, Real, Str
 from lrsched.schedules.step import LAST_EPOCH
 from lrsched.torch_optimizers import momentum_key
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of
-from lrsched.schedules.params import Expr, Param
+from lrsched.constraints import Expr, Param
 from lrsched.schedules.step import LAST_EPOCH
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from lrsched.errors import SpecError
 from lrsched.records import replace
 from lrsched.schedules.base import Groups, Leaf, Ops, SchedulerDef, assign, no_momentum, per_group, trace
-from lrsched.schedules.params import Bool, Choice, Int, Maybe, Param, PerGroup, Real
+from lrsched.constraints import Bool, Choice, Int, Maybe, Param, PerGroup, Real
 from lrsched.schedules.step import LAST_EPOCH
 from lrsched.torch_optimizers import momentum_key
 

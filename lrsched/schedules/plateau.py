@@ -32,7 +32,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.schedules.base import Groups, SchedulerDef, Trace, per_group
-from lrsched.schedules.params import Choice, Int, Metrics, Param, PerGroup, Real
+from lrsched.constraints import Choice, Int, Metrics, Param, PerGroup, Real
 
 
 def metric_values(p, rows: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections import Counter
 import numpy as np
 
 from lrsched.schedules.base import Leaf, Ops, SchedulerDef, assign_once, multiply
-from lrsched.schedules.params import Int, IntList, Param, Real
+from lrsched.constraints import Int, IntList, Param, Real
 
 LAST_EPOCH = Param("last_epoch", Int(-1), -1,
                    "index of the last epoch when resuming (groups then need initial_lr)")

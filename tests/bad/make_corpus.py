@@ -36,7 +36,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lrsched.schedules import REGISTRY  # noqa: E402
-from lrsched.schedules import params as P  # noqa: E402
+from lrsched import constraints as P  # noqa: E402
 
 EXPECT = "# expect: "
 COVERS = "# covers: "
