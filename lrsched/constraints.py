@@ -52,7 +52,8 @@ class Constraint:
         raise SpecError(f"must be {self}, got {describe_value(value)}")
 
 
-def _is_number(v) -> bool:
+def is_number(v) -> bool:
+    """An int or float, not a bool."""
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -109,7 +110,7 @@ class Real(Constraint):
         return f"{kind} in the range {_bounds(self.low, self.high, self.low_closed, self.high_closed)}"
 
     def check(self, value):
-        if not _is_number(value) or (self.float_only and not isinstance(value, float)):
+        if not is_number(value) or (self.float_only and not isinstance(value, float)):
             self.fail(value)
         if not math.isfinite(value) or not _in_range(value, self.low, self.high,
                                                      self.low_closed, self.high_closed):
@@ -288,10 +289,10 @@ class Metrics(Constraint):
             if not value:
                 self.fail(value)
             for i, v in enumerate(value):
-                if not _is_number(v) or not math.isfinite(v):
+                if not is_number(v) or not math.isfinite(v):
                     raise SpecError(f"must be {self}, got {describe_value(v)} at position {i}")
             return MetricList(float(v) for v in value)
-        if isinstance(value, str) or _is_number(value):
+        if isinstance(value, str) or is_number(value):
             return compile_expression(value, "epoch")
         self.fail(value)
 
@@ -305,3 +306,47 @@ class MetricList(tuple):
         self.array = np.array(self, dtype=np.float64)
         self.array.flags.writeable = False
         return self
+
+
+@dataclass(frozen=True)
+class Items(Constraint):
+    """A list of exactly ``length`` values, each ``inner`` (torch's tuples: ``betas``,
+    ``etas``...), returned as a tuple (of floats with ``as_float``, as torch stores betas).
+    An item's error names it: ``optimizer.betas[1]``."""
+
+    inner: Constraint
+    length: int
+    as_float: bool = False
+
+    def __str__(self) -> str:
+        return f"a list of {self.length} values, each {self.inner}"
+
+    def check(self, value):
+        if not isinstance(value, (list, tuple)) or len(value) != self.length:
+            self.fail(value)
+        out = []
+        for i, v in enumerate(value):
+            try:
+                v = self.inner.check(v)
+            except SpecError as exc:
+                exc.key = f"[{i}]"
+                raise
+            out.append(float(v) if self.as_float and v is not None else v)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class Only(Constraint):
+    """A value lrsched accepts only at the settings it reproduces (torch's implementation
+    switches foreach, fused, capturable, differentiable, in a simulation); ``why`` says so."""
+
+    allowed: tuple
+    why: str
+
+    def __str__(self) -> str:
+        return " or ".join("null" if a is None else str(a).lower() for a in self.allowed)
+
+    def check(self, value):
+        if (value is None and None in self.allowed) or (isinstance(value, bool) and value in self.allowed):
+            return value
+        raise SpecError(f"only {self} is supported ({self.why}), got {value!r}")

@@ -12,12 +12,13 @@ That makes the polynomial functions match autograd bit for bit; the ones with ``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from lrsched.records import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from lrsched.errors import SpecError
+from lrsched.suggest import unknown
 
 __all__ = ["TestFunction", "FUNCTIONS", "get_function"]
 
@@ -325,9 +326,4 @@ def get_function(name: str, *, key: str = "function") -> TestFunction:
     wanted = _ALIASES.get(wanted, wanted)
     if wanted in FUNCTIONS:
         return FUNCTIONS[wanted]
-    from lrsched.optim._base import closest
-
-    hint = closest(wanted, FUNCTIONS)
-    message = f"unknown test function {name!r}"
-    message += f"; did you mean {hint!r}?" if hint else f" (valid: {', '.join(FUNCTIONS)})"
-    raise SpecError(message, key=key)
+    raise SpecError(unknown("test function", name, FUNCTIONS), key=key)

@@ -29,7 +29,7 @@ import numpy as np
 from lrsched.errors import SpecError
 from lrsched.functions import TestFunction, get_function
 from lrsched.optim import OptimizerDef, export_state, get_optimizer, import_states
-from lrsched.optim._base import _is_real
+from lrsched.constraints import is_number
 
 __all__ = [
     "RunConfig", "RunState", "RunSummary", "SimulationResult", "simulate", "run_grid",
@@ -222,7 +222,7 @@ class SimulationResult:
 # --------------------------------------------------------------------------------------
 def _point(value, key: str) -> tuple[float, float]:
     if (isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2
-            or not all(_is_real(v) and math.isfinite(v) for v in value)):
+            or not all(is_number(v) and math.isfinite(v) for v in value)):
         raise SpecError(f"must be a point [x, y] of two finite numbers, got {value!r}", key=key)
     return float(value[0]), float(value[1])
 
@@ -377,7 +377,7 @@ def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int
     """
     function = get_function(function) if isinstance(function, str) else function
     steps = _steps(steps)
-    if escape is not None and not (_is_real(escape) and escape > 0):
+    if escape is not None and not (is_number(escape) and escape > 0):
         raise SpecError(f"must be a number > 0 or None, got {escape!r}", key="escape")
     configs = tuple(runs)
     if not configs:
@@ -517,7 +517,7 @@ def run_grid(function: str | TestFunction, optimizers: Sequence[str] = ("Adam", 
             raise SpecError(f"keywords given for {name!r}, which is not among the optimizers",
                             key=f"hyper.{name}")
     for i, lr in enumerate(lrs):
-        if not _is_real(lr):
+        if not is_number(lr):
             raise SpecError(f"must be a number, got {lr!r}", key=f"lr[{i}]")
     configs = [RunConfig(optimizer=name, lr=float(lr), start=tuple(start),
                          hyper=dict(hyper.get(name, {})))
@@ -605,7 +605,7 @@ def _check_run(i: int, raw, function: str) -> RunState:
                 if k != "params" and k not in SCHEDULER_GROUP_KEYS}
     hyper = defn.hyper(hyper_in, prefix=prefix)
     for key in SCHEDULER_GROUP_KEYS:
-        if key in group and not (_is_real(group[key]) and math.isfinite(group[key])):
+        if key in group and not (is_number(group[key]) and math.isfinite(group[key])):
             raise SpecError(f"must be a finite number, got {group[key]!r}",
                             key=f"{prefix}.{key}")
     state = sd["state"]

@@ -14,11 +14,11 @@ from typing import Any, Mapping
 import numpy as np
 
 from lrsched.errors import SpecError
-from lrsched.suggest import closest, did_you_mean
+from lrsched.suggest import did_you_mean, unknown
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
-from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
+from lrsched.optimizers import optimizer_class
 from lrsched.yamlload import Document, dotted, load_yaml, read_source
 
 SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
@@ -77,7 +77,7 @@ class OptimizerSpec:
 
     @property
     def momentum_key(self) -> str | None:
-        return momentum_key(self.type)
+        return optimizer_class(self.type).momentum_key
 
     def group_state(self) -> Groups:
         key = self.momentum_key
@@ -144,10 +144,8 @@ class SpecDocument:
         picked = []
         for n in names:
             if n not in by_name:
-                near = closest(n, by_name)
-                hint = f"; did you mean '{near}'?" if near else ""
-                raise SpecError(f"no schedule named '{n}' in {self.source}{hint} "
-                                f"(it has: {', '.join(by_name)})", key="--schedule")
+                raise SpecError(f"no schedule named '{n}' in {self.source}; {did_you_mean(n, by_name)}"
+                                f"it has: {', '.join(by_name)}", key="--schedule")
             picked.append(by_name[n])
         return replace(self, schedules=tuple(picked))
 
@@ -257,8 +255,7 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
 def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str = "key") -> None:
     for key in mapping:
         if key not in allowed:
-            raise origin.error(path + (key,), f"unknown {what} '{key}'; {did_you_mean(key, allowed)}"
-                                              f"valid: {', '.join(allowed)}")
+            raise origin.error(path + (key,), unknown(what, key, allowed))
 
 
 # Integers a spec may hold: torch takes any Python int, lrsched computes in int64/float64.
@@ -337,21 +334,15 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
             merged["lr"] = source["lr"]
             where["lr"] = base + ("lr",)
     type_name = merged.pop("type", "SGD")
-    canonical = {n.lower(): n for n in TORCH_OPTIMIZERS}
-    if not isinstance(type_name, str) or type_name.lower() not in canonical:
-        near = closest(type_name, TORCH_OPTIMIZERS)
-        hint = f"; did you mean '{near}'?" if near else ""
-        raise origin.error(where.get("type", path), f"unknown optimizer '{type_name}'{hint} "
-                           f"(torch.optim has: {', '.join(TORCH_OPTIMIZERS)})")
-    type_name = canonical[type_name.lower()]
-    torch_defaults = TORCH_OPTIMIZERS[type_name]
+    try:
+        torch_class = optimizer_class(type_name)
+    except SpecError as exc:
+        raise origin.locate(exc, where.get("type", path)) from None
     groups_raw = merged.pop("param_groups", None)
-    hyper = dict(torch_defaults)
+    also = ("type", "param_groups")
+    hyper = torch_class.defaults
     for k, v in merged.items():
-        if k not in torch_defaults:
-            _no_unknown({k: v}, tuple(torch_defaults) + ("type", "param_groups"), origin,
-                        where[k][:-1], what=f"{type_name} keyword")
-        hyper[k] = _hyper(k, v, torch_defaults[k], origin, where[k])
+        hyper[k] = _keyword(torch_class, k, v, origin, where[k], also)
     if groups_raw is None:
         groups = (MappingProxyType(hyper),)
     else:
@@ -366,37 +357,20 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
             for k, v in g.items():
                 if k in GROUP_STATE_KEYS:
                     group[k] = _check(Real(0), v, origin, gpath + (i, k))
-                elif k in torch_defaults:
-                    group[k] = _hyper(k, v, torch_defaults[k], origin, gpath + (i, k))
                 else:
-                    _no_unknown({k: v}, tuple(torch_defaults) + GROUP_STATE_KEYS, origin, gpath + (i,),
-                                what="param group key")
+                    group[k] = _keyword(torch_class, k, v, origin, gpath + (i, k), GROUP_STATE_KEYS)
             groups.append(MappingProxyType(group))
         groups = tuple(groups)
-    return OptimizerSpec(type_name, groups)
+    return OptimizerSpec(torch_class.name, groups)
 
 
-def _hyper(key: str, value, default, origin: Origin, path: tuple):
-    """Check one optimizer hyperparameter the way torch's constructors do."""
-    if key == "lr":
-        return _check(Real(0), value, origin, path)
-    if key == "momentum":
-        return _check(Real(0), value, origin, path)
-    if key == "betas":
-        if not isinstance(value, list) or len(value) != 2:
-            raise origin.error(path, f"must be a list of two numbers in [0, 1), got {describe_value(value)}")
-        return tuple(_check(Real(0, 1, high_closed=False), b, origin, path + (i,)) for i, b in enumerate(value))
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise origin.error(path, f"must be true or false, got {describe_value(value)}")
-        return value
-    if isinstance(default, (int, float)):
-        return _check(Real(), value, origin, path)
-    if isinstance(default, tuple):
-        if not isinstance(value, list) or len(value) != len(default):
-            raise origin.error(path, f"must be a list of {len(default)} values, got {describe_value(value)}")
-        return tuple(value)
-    return value
+def _keyword(torch_class, key, value, origin: Origin, path: tuple, also: tuple):
+    """One optimizer keyword, checked as the one optimizer table says (the messages of
+    :meth:`lrsched.optimizers.OptimizerClass.hyper`, located in the file)."""
+    if torch_class.param(key) is None:
+        raise origin.error(path, unknown("keyword", key, torch_class.defaults, owner=torch_class.name,
+                                         also=also))
+    return _check(torch_class.param(key).constraint, value, origin, path)
 
 
 def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
@@ -418,9 +392,7 @@ def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
             continue
         param = definition.param(key)
         if param is None:
-            hint = did_you_mean(key, definition.keys())
-            raise origin.error(path + (key,), f"unknown keyword '{key}' for {definition.name}; {hint}"
-                                              f"valid: {', '.join(definition.keys()) or 'none'}")
+            raise origin.error(path + (key,), unknown("keyword", key, definition.keys(), owner=definition.name))
         if isinstance(param.constraint, SchedulerList):
             params[key] = _scheduler_list(value, origin, path + (key,))
         else:

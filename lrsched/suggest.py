@@ -1,4 +1,6 @@
-"""'Did you mean ...?' for misspelt names: keys, schedulers, optimizers, functions."""
+"""The one 'did you mean ...?' of lrsched: misspelt keys, keywords, schedulers, optimizers,
+test functions and schedule names are all answered by :func:`closest`, and worded by
+:func:`did_you_mean` and :func:`unknown`."""
 
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ def _distance(a: str, b: str) -> int:
 
 
 def closest(word, options: Iterable[str]) -> str | None:
-    """The option ``word`` most likely meant, or None when nothing is close."""
+    """The option ``word`` most likely meant (case-insensitive), or None when nothing is close:
+    the fewest edits (a swap of neighbours is one) when that is at most a third of the word,
+    else difflib's best match above 0.6."""
     import difflib   # only on the error path
 
     options = [str(o) for o in options]
@@ -37,7 +41,17 @@ def closest(word, options: Iterable[str]) -> str | None:
     return None
 
 
-def did_you_mean(word, options: Iterable[str], quote: str = "'") -> str:
+def did_you_mean(word, options: Iterable[str]) -> str:
     """``"did you mean 'x'? "`` or an empty string."""
     best = closest(word, options)
-    return f"did you mean {quote}{best}{quote}? " if best else ""
+    return f"did you mean '{best}'? " if best else ""
+
+
+def unknown(what: str, word, options: Iterable[str], *, owner: str | None = None,
+            also: Iterable[str] = ()) -> str:
+    """The message for a name that is not one of ``options``:
+    ``unknown keyword 'betaz' for Adam; did you mean 'betas'? valid: lr, betas, ...``.
+    ``also`` are further names that may be meant (and are listed) without being ``options``."""
+    names = list(dict.fromkeys([str(o) for o in options] + [str(a) for a in also]))
+    where = f" for {owner}" if owner else ""
+    return f"unknown {what} '{word}'{where}; {did_you_mean(word, names)}valid: {', '.join(names) or 'none'}"

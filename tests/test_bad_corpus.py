@@ -16,6 +16,7 @@ BAD = ROOT / "tests" / "bad"
 sys.path.insert(0, str(BAD))
 import make_corpus  # noqa: E402
 
+from lrsched.optimizers import TORCH_OPTIMIZERS  # noqa: E402
 from lrsched.schedules import REGISTRY  # noqa: E402
 
 FILES = sorted(BAD.glob("*.yaml"))
@@ -45,6 +46,15 @@ def test_every_registry_keyword_is_covered():
     covered = {header(p, make_corpus.COVERS) for p in FILES} - {None}
     missing = [f"{d.name}.{p.name}" for d in REGISTRY.values() for p in d.params + d.extra_keys
                if f"{d.name}.{p.name}" not in covered]
+    assert not missing, f"no corpus file for {', '.join(missing)}: {REGENERATE}"
+
+
+def test_every_optimizer_keyword_is_covered():
+    """Every keyword of every class in the one optimizer table has its bad values in the
+    corpus, refused with the table's own message."""
+    covered = {header(p, make_corpus.COVERS) for p in FILES} - {None}
+    missing = [f"optimizer.{c.name}.{p.name}" for c in TORCH_OPTIMIZERS.values() for p in c.params
+               if f"optimizer.{c.name}.{p.name}" not in covered]
     assert not missing, f"no corpus file for {', '.join(missing)}: {REGENERATE}"
 
 

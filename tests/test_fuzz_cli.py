@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 from conftest import ROOT, run_cli
 from lrsched.schedules import REGISTRY
 from lrsched.spec import TOP_KEYS
-from lrsched.torch_optimizers import TORCH_OPTIMIZERS
+from lrsched.optimizers import TORCH_OPTIMIZERS
 
 SCHEDULERS = sorted(REGISTRY)
 KEYWORDS = sorted({p.name for d in REGISTRY.values() for p in d.params + d.extra_keys})
 OPTIMIZERS = sorted(TORCH_OPTIMIZERS)
-OPTIMIZER_KEYS = sorted({k for d in TORCH_OPTIMIZERS.values() for k in d}) + ["param_groups", "initial_lr"]
+OPTIMIZER_KEYS = sorted({p.name for c in TORCH_OPTIMIZERS.values() for p in c.params}) + ["param_groups", "initial_lr"]
 
 
 def misspelt(words):

@@ -23,7 +23,6 @@ from lrsched.optim import OPTIMIZERS, get_optimizer
 from lrsched.records import replace
 from lrsched.simulate import PROGRESS_EVERY, RunConfig, run_grid, simulate
 from lrsched.spec import OptimizerSpec, load_spec
-from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
 
 DOCS = ROOT / "README.md"
 SIM_CONFIGS = sorted((ROOT / "configs" / "simulate").glob("*.yaml"))
@@ -489,21 +488,3 @@ def test_importing_the_cli_stays_light():
     assert out.stdout.strip() == "[]"
 
 
-# ------------------------------------------------------------------------------ two tables
-
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_torch_optimizer_table_agrees_with_the_simulated_optimizers(name):
-    """lrsched.torch_optimizers (the spec validator's table, all 15 torch optimizers) and
-    lrsched.optim (the simulator's) must not drift: same lr, momentum key and defaults."""
-    defn = OPTIMIZERS[name]
-    table = TORCH_OPTIMIZERS[name]
-    ours = {**defn.defaults, **defn.fixed}
-    assert table["lr"] == ours["lr"] and type(table["lr"]) is type(ours["lr"])
-    assert momentum_key(name) == defn.momentum_key
-    shared = set(table) & set(ours)
-    assert shared >= {"lr"} | ({"betas"} if defn.momentum_key == "betas" else set())
-    for key in shared:
-        assert table[key] == ours[key] and type(table[key]) is type(ours[key]), key
-    # every keyword of one table is a keyword of the other (AdamW's fixed
-    # decoupled_weight_decay is not a constructor keyword in torch 2.13)
-    assert set(table) == set(defn.defaults), set(table) ^ set(defn.defaults)

@@ -22,7 +22,7 @@ from lrsched.commands.plot import ImagePath, Size
 from lrsched.errors import RunError, SpecError, UsageError
 from lrsched.functions import FUNCTIONS, TestFunction, get_function
 from lrsched.optim import get_optimizer
-from lrsched.optim._base import _is_real
+from lrsched.constraints import is_number
 from lrsched.records import replace
 from lrsched.simulate import (
     SCHEDULER_GROUP_KEYS, RunConfig, SimulationResult, dumps_state, load_state, simulate as run,
@@ -144,7 +144,7 @@ def parse_simulation(data, origin: Origin) -> _SimFile:
     if "start" in data:
         value = data["start"]
         if (not isinstance(value, list) or len(value) != 2
-                or not all(_is_real(v) and math.isfinite(v) for v in value)):
+                or not all(is_number(v) and math.isfinite(v) for v in value)):
             raise origin.error(("start",), f"must be a point [x, y] of two finite numbers, got "
                                            f"{describe_value(value)}")
         sim.start = (float(value[0]), float(value[1]))
@@ -164,7 +164,7 @@ def _text(value, origin: Origin, path: tuple) -> str:
 
 
 def _lr(value, origin: Origin, path: tuple) -> float:
-    if not (_is_real(value) and math.isfinite(value) and value >= 0):
+    if not (is_number(value) and math.isfinite(value) and value >= 0):
         from lrsched.constraints import describe_value
 
         raise origin.error(path, f"must be a learning rate (a finite number >= 0), got "
@@ -202,7 +202,7 @@ def _entries(raw, origin: Origin) -> list[_Entry]:
             raise _located(exc, origin, type_path) from None
         prefix = f"optimizers[{i}]"
         try:
-            hyper = defn.hyper(keywords, prefix=prefix)
+            hyper = defn.hyper(keywords, prefix=prefix, also=ENTRY_KEYS)
         except SpecError as exc:
             raise _located(exc, origin, path, prefix) from None
         lr = hyper["lr"] if "lr" in keywords else None

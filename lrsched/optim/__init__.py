@@ -15,7 +15,8 @@ by the batch, and so is the step count.
 from __future__ import annotations
 
 from lrsched.errors import SpecError
-from lrsched.optim._base import Keyword, OptimizerDef, closest, export_state, import_states
+from lrsched.suggest import unknown
+from lrsched.optim._base import OptimizerDef, export_state, import_states
 from lrsched.optim.adadelta import ADADELTA
 from lrsched.optim.adagrad import ADAGRAD
 from lrsched.optim.adam import ADAM, ADAMW
@@ -25,7 +26,7 @@ from lrsched.optim.radam import RADAM
 from lrsched.optim.rmsprop import RMSPROP
 from lrsched.optim.sgd import SGD
 
-__all__ = ["OPTIMIZERS", "OptimizerDef", "Keyword", "get_optimizer", "export_state",
+__all__ = ["OPTIMIZERS", "OptimizerDef", "get_optimizer", "export_state",
            "import_states"]
 
 OPTIMIZERS: dict[str, OptimizerDef] = {
@@ -42,9 +43,5 @@ def get_optimizer(name: str, *, key: str = "optimizer.type") -> OptimizerDef:
     """
     found = _BY_LOWER.get(str(name).lower())
     if found is None:
-        hint = closest(str(name), OPTIMIZERS)
-        message = f"unknown optimizer {name!r}"
-        message += f"; did you mean {hint!r}?" if hint else (
-            f" (valid: {', '.join(OPTIMIZERS)})")
-        raise SpecError(message, key=key)
+        raise SpecError(unknown("optimizer", name, OPTIMIZERS), key=key)
     return found

@@ -1,160 +1,33 @@
-"""What every optimizer definition is made of: keyword tables, constraints, state layout.
-
-Constraints are data (scikit-learn's ``_param_validation`` style): each one's ``str()`` is
-the message, and the same tables drive validation, ``lrsched list`` and the tests that
-feed every keyword a bad value.
-"""
+"""What every simulated optimizer is made of: its torch class (keywords, defaults and
+constraints, from the one table in :mod:`lrsched.optimizers`), its update rule and its state
+layout."""
 
 from __future__ import annotations
 
-import difflib
 import math
-from dataclasses import dataclass, field
-from numbers import Real
+from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from lrsched.constraints import Only, is_number
 from lrsched.errors import SpecError
+from lrsched.optimizers import OptimizerClass
+from lrsched.records import dataclass
 
-__all__ = [
-    "Constraint", "Interval", "Boolean", "Betas", "AnyReal", "DefaultOnly",
-    "Keyword", "OptimizerDef", "closest", "IMPLEMENTATION_NOTE",
-]
+__all__ = ["OptimizerDef", "IMPLEMENTATION_NOTE", "SWITCHES"]
 
 IMPLEMENTATION_NOTE = (
     "lrsched reproduces torch's default single-tensor CPU implementation"
 )
 
-
-def closest(name: str, choices) -> str | None:
-    """The closest valid name to a misspelt one (difflib), or None."""
-    lowered = {c.lower(): c for c in choices}
-    hits = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[hits[0]] if hits else None
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-class Constraint:
-    """A keyword's admissible values.  ``check`` returns the normalised value or raises
-    ``ValueError`` whose text completes "KEY: ..."."""
-
-    def check(self, value):  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Interval(Constraint):
-    """A real number in an interval; ``what`` names it the way torch's error does."""
-
-    low: float
-    high: float = math.inf
-    closed_high: bool = False
-    what: str = "value"
-
-    def __str__(self) -> str:
-        if self.high == math.inf:
-            return f"a number in [{self.low:g}, inf)"
-        return f"a number in [{self.low:g}, {self.high:g}{']' if self.closed_high else ')'}"
-
-    def contains(self, value: float) -> bool:
-        if not self.low <= value:  # also rejects NaN, as torch's `not 0.0 <= lr` does
-            return False
-        return value <= self.high if self.closed_high else value < self.high
-
-    def check(self, value):
-        if not _is_real(value):
-            raise ValueError(f"must be {self}, got {value!r}")
-        if not self.contains(value):
-            raise ValueError(f"invalid {self.what}: must be {self}, got {value!r}")
-        return value
-
-
-@dataclass(frozen=True)
-class AnyReal(Constraint):
-    def __str__(self) -> str:
-        return "a number"
-
-    def check(self, value):
-        if not _is_real(value) or not math.isfinite(value):
-            raise ValueError(f"must be a finite number, got {value!r}")
-        return value
-
-
-@dataclass(frozen=True)
-class Boolean(Constraint):
-    def __str__(self) -> str:
-        return "true or false"
-
-    def check(self, value):
-        if not isinstance(value, (bool, np.bool_)):
-            raise ValueError(f"must be true or false, got {value!r}")
-        return bool(value)
-
-
-@dataclass(frozen=True)
-class Betas(Constraint):
-    """torch's ``betas``: two numbers, each in [0, 1)."""
-
-    def __str__(self) -> str:
-        return "a pair of numbers, each in [0, 1)"
-
-    def check(self, value):
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-            raise ValueError(f"must be {self}, got {value!r}")
-        out = []
-        for index, beta in enumerate(value):
-            if not _is_real(beta):
-                raise ValueError(f"must be {self}, got {value!r}")
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"invalid beta parameter at index {index}: must be in [0, 1), "
-                                 f"got {beta!r}")
-            out.append(float(beta))  # torch: `tuple(map(_to_scalar, betas))`
-        return tuple(out)
-
-
-@dataclass(frozen=True)
-class DefaultOnly(Constraint):
-    """A torch implementation switch (foreach, fused, capturable, differentiable): accepted
-    only at values that select the single-tensor CPU path lrsched reproduces."""
-
-    allowed: tuple = (None, False)
-
-    def __str__(self) -> str:
-        return " or ".join("null" if a is None else str(a).lower() for a in self.allowed)
-
-    def check(self, value):
-        if value is None and None in self.allowed:
-            return None
-        if isinstance(value, bool) and value in self.allowed:
-            return value
-        raise ValueError(f"only {self} is supported ({IMPLEMENTATION_NOTE}), got {value!r}")
-
-
-@dataclass(frozen=True)
-class Keyword:
-    """One constructor keyword: torch's name, torch's default, its constraint, one line of doc."""
-
-    name: str
-    default: Any
-    constraint: Constraint
-    doc: str = ""
-
-
-def _switches(*names: str) -> tuple[Keyword, ...]:
-    docs = {
-        "foreach": "torch implementation switch (only null/false)",
-        "fused": "torch implementation switch (only null/false)",
-        "capturable": "torch implementation switch (only false)",
-        "differentiable": "torch implementation switch (only false)",
-    }
-    allowed = {"foreach": (None, False), "fused": (None, False),
-               "capturable": (False,), "differentiable": (False,)}
-    defaults = {"foreach": None, "fused": None, "capturable": False, "differentiable": False}
-    return tuple(Keyword(n, defaults[n], DefaultOnly(allowed[n]), docs[n]) for n in names)
+# torch's implementation switches, at the settings that select the path lrsched reproduces
+SWITCHES = MappingProxyType({
+    "foreach": Only((None, False), IMPLEMENTATION_NOTE),
+    "fused": Only((None, False), IMPLEMENTATION_NOTE),
+    "capturable": Only((False,), IMPLEMENTATION_NOTE),
+    "differentiable": Only((False,), IMPLEMENTATION_NOTE),
+})
 
 
 # A per-step update: (params, grads, state, lr, hyper, *, momentum) -> (params, state).
@@ -166,62 +39,51 @@ InitFn = Callable[[np.ndarray, Mapping[str, Any]], dict]
 class OptimizerDef:
     """One ``torch.optim`` class, as lrsched simulates it.
 
-    ``keywords``: the constructor keywords in the order of torch's ``defaults`` dict (which
-    is the order of ``state_dict()['param_groups']``), with torch's defaults.
-    ``momentum_key``: the group key CyclicLR/OneCycleLR cycle (``"momentum"``, ``"betas"``
-    meaning ``betas[0]``, or None).
+    ``torch``: the class's keywords (:mod:`lrsched.optimizers`).
     ``init_state(params, hyper)``: the batched state before the first step.
     ``update(params, grads, state, lr, hyper, *, momentum=None)``: one step for every run;
     returns new ``(params, state)`` and never mutates its inputs.
     ``state_keys(hyper)``: per-parameter state entries in torch's ``state_dict`` order.
+    ``checks``: refusals of torch's constructor that involve several keywords.
     """
 
-    name: str
-    keywords: tuple[Keyword, ...]
-    momentum_key: str | None
+    torch: OptimizerClass
     init_state: InitFn
     update: UpdateFn
     state_keys: Callable[[Mapping[str, Any]], tuple[str, ...]]
     summary: str
-    fixed: Mapping[str, Any] = field(default_factory=dict)
-    checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
+    checks: tuple = ()
     created_in_constructor: bool = False
 
     @property
+    def name(self) -> str:
+        return self.torch.name
+
+    @property
+    def momentum_key(self) -> str | None:
+        return self.torch.momentum_key
+
+    @property
     def defaults(self) -> dict[str, Any]:
-        return {k.name: k.default for k in self.keywords}
+        return self.torch.defaults
 
     @property
     def doc(self) -> str:
         return (self.update.__doc__ or "").strip()
 
-    def hyper(self, overrides: Mapping[str, Any] | None = None, *, prefix: str = "optimizer"
-              ) -> dict[str, Any]:
-        """All keywords with torch's defaults, ``overrides`` validated and applied.
-
-        Raises SpecError (key ``optimizer.<kw>``) for an unknown keyword (suggesting the
-        closest), a bad value, or a combination torch refuses.
-        """
-        overrides = dict(overrides or {})
-        known = {k.name: k for k in self.keywords}
-        out = self.defaults
-        for key, value in overrides.items():
-            if key not in known:
-                if key in self.fixed:
-                    if value == self.fixed[key]:
-                        continue
-                    raise SpecError(f"{self.name} always has {key}={self.fixed[key]!r}",
-                                    key=f"{prefix}.{key}")
-                hint = closest(str(key), known)
-                message = f"unknown keyword {key!r} for {self.name}"
-                message += f"; did you mean {hint!r}?" if hint else (
-                    f" (valid: {', '.join(known)})")
-                raise SpecError(message, key=f"{prefix}.{key}")
-            try:
-                out[key] = known[key].constraint.check(value)
-            except ValueError as exc:
-                raise SpecError(str(exc), key=f"{prefix}.{key}") from None
-        out.update(self.fixed)
+    def hyper(self, overrides: Mapping[str, Any] | None = None, *, prefix: str = "optimizer",
+              also: tuple = ()) -> dict[str, Any]:
+        """All keywords with torch's defaults, ``overrides`` validated and applied
+        (:meth:`OptimizerClass.hyper`), refused where the simulation cannot follow torch
+        (an implementation switch) or where torch's constructor refuses a combination."""
+        out = self.torch.hyper(overrides, prefix=prefix, also=also)
+        for key in overrides or {}:
+            if key in SWITCHES:
+                try:
+                    SWITCHES[key].check(out[key])
+                except SpecError as exc:
+                    exc.key = f"{prefix}.{key}"
+                    raise
         for check in self.checks:
             check(out, prefix)
         return out
@@ -280,7 +142,7 @@ def per_run_python(fn, values):
 
 def _finite_pair(value) -> bool:
     return (isinstance(value, (list, tuple)) and len(value) == 2
-            and all(_is_real(v) and math.isfinite(v) for v in value))
+            and all(is_number(v) and math.isfinite(v) for v in value))
 
 
 def export_state(defn: OptimizerDef, hyper: Mapping[str, Any], state: Mapping[str, Any],
@@ -336,12 +198,12 @@ def import_states(defn: OptimizerDef, hyper: Mapping[str, Any], entries, params:
                 f"(expected {', '.join(expected)}); a state of another optimizer?", key=where)
         for key, value in entry.items():
             if key == "step":
-                if not _is_real(value) or not value >= 0 or value != int(value):
+                if not is_number(value) or not value >= 0 or value != int(value):
                     raise SpecError(f"step must be a non-negative whole number, got {value!r}",
                                     key=f"{where}.step")
                 steps.add(float(value))
             elif state[key].ndim == 1:
-                if not _is_real(value) or not math.isfinite(value):
+                if not is_number(value) or not math.isfinite(value):
                     raise SpecError(f"must be a finite number, got {value!r}",
                                     key=f"{where}.{key}")
                 state[key][i] = value

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._base import OptimizerDef
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcmul, as_column, sqrt
 
 __all__ = ["ADADELTA", "init_adadelta", "update_adadelta"]
@@ -39,17 +40,7 @@ def update_adadelta(params, grads, state, lr, hyper, *, momentum=None):
 
 
 ADADELTA = OptimizerDef(
-    name="Adadelta",
-    keywords=(
-        Keyword("lr", 1.0, Interval(0.0, what="learning rate"), "scales delta"),
-        Keyword("rho", 0.9, Interval(0.0, 1.0, closed_high=True, what="rho value"),
-                "running-average coefficient"),
-        Keyword("eps", 1e-6, Interval(0.0, what="epsilon value"), "added inside both roots"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("capturable", "foreach", "differentiable"),
-    ),
-    momentum_key=None,
+    torch=TORCH_OPTIMIZERS["Adadelta"],
     init_state=init_adadelta,
     update=update_adadelta,
     state_keys=lambda hyper: ("step", "square_avg", "acc_delta"),

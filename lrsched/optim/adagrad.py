@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._base import OptimizerDef
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, sqrt
 
 __all__ = ["ADAGRAD", "init_adagrad", "update_adagrad"]
@@ -35,20 +36,7 @@ def update_adagrad(params, grads, state, lr, hyper, *, momentum=None):
 
 
 ADAGRAD = OptimizerDef(
-    name="Adagrad",
-    keywords=(
-        Keyword("lr", 1e-2, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("lr_decay", 0, Interval(0.0, what="lr_decay value"), "lr / (1 + (t-1) lr_decay)"),
-        Keyword("eps", 1e-10, Interval(0.0, what="epsilon value"), "added to the denominator"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
-        Keyword("initial_accumulator_value", 0,
-                Interval(0.0, what="initial_accumulator_value value"),
-                "starting value of the sum of squares"),
-        *_switches("foreach"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("differentiable", "fused"),
-    ),
-    momentum_key=None,
+    torch=TORCH_OPTIMIZERS["Adagrad"],
     init_state=init_adagrad,
     update=update_adagrad,
     state_keys=lambda hyper: ("step", "sum"),

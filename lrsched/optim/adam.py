@@ -6,9 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lrsched.optim._base import (
-    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, per_run_python, pick_beta1,
-)
+from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
 
 __all__ = ["ADAM", "ADAMW", "init_adam", "update_adam"]
@@ -87,23 +86,8 @@ def adam_state_keys(hyper) -> tuple[str, ...]:
     return keys + (("max_exp_avg_sq",) if hyper["amsgrad"] else ())
 
 
-_LR = Interval(0.0, what="learning rate")
-_EPS = Interval(0.0, what="epsilon value")
-_WD = Interval(0.0, what="weight_decay value")
-
 ADAM = OptimizerDef(
-    name="Adam",
-    keywords=(
-        Keyword("lr", 1e-3, _LR, "learning rate"),
-        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
-        Keyword("eps", 1e-8, _EPS, "added to the denominator"),
-        Keyword("weight_decay", 0, _WD, "L2 penalty (decoupled if decoupled_weight_decay)"),
-        Keyword("amsgrad", False, Boolean(), "use the running maximum of v (AMSGrad)"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("foreach", "capturable", "differentiable", "fused"),
-        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
-    ),
-    momentum_key="betas",
+    torch=TORCH_OPTIMIZERS["Adam"],
     init_state=init_adam,
     update=update_adam,
     state_keys=adam_state_keys,
@@ -111,20 +95,9 @@ ADAM = OptimizerDef(
 )
 
 ADAMW = OptimizerDef(
-    name="AdamW",
-    keywords=(
-        Keyword("lr", 1e-3, _LR, "learning rate"),
-        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
-        Keyword("eps", 1e-8, _EPS, "added to the denominator"),
-        Keyword("weight_decay", 1e-2, _WD, "decoupled weight decay coefficient"),
-        Keyword("amsgrad", False, Boolean(), "use the running maximum of v (AMSGrad)"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("foreach", "capturable", "differentiable", "fused"),
-    ),
-    momentum_key="betas",
+    torch=TORCH_OPTIMIZERS["AdamW"],
     init_state=init_adam,
     update=update_adam,
     state_keys=adam_state_keys,
     summary="AdamW: Adam with decoupled weight decay (p *= 1 - lr*wd)",
-    fixed={"decoupled_weight_decay": True},
 )

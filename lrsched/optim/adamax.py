@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import (
-    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, per_run_python, pick_beta1,
-)
+from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, lerp
 
 __all__ = ["ADAMAX", "init_adamax", "update_adamax"]
@@ -39,17 +38,7 @@ def update_adamax(params, grads, state, lr, hyper, *, momentum=None):
 
 
 ADAMAX = OptimizerDef(
-    name="Adamax",
-    keywords=(
-        Keyword("lr", 2e-3, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
-        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added to |g|"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
-        *_switches("foreach"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("differentiable", "capturable"),
-    ),
-    momentum_key="betas",
+    torch=TORCH_OPTIMIZERS["Adamax"],
     init_state=init_adamax,
     update=update_adamax,
     state_keys=lambda hyper: ("step", "exp_avg", "exp_inf"),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import (
-    Betas, Boolean, Interval, Keyword, OptimizerDef, _switches, pick_beta1,
-)
+from lrsched.optim._base import OptimizerDef, pick_beta1
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import addcdiv, sqrt
 from lrsched.optim.adam import adam_moments
 
@@ -53,19 +52,7 @@ def update_nadam(params, grads, state, lr, hyper, *, momentum=None):
 
 
 NADAM = OptimizerDef(
-    name="NAdam",
-    keywords=(
-        Keyword("lr", 2e-3, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
-        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added to the denominator"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "weight decay"),
-        Keyword("momentum_decay", 4e-3, Interval(0.0, what="momentum_decay value"),
-                "psi of the momentum schedule mu_t"),
-        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("foreach", "capturable", "differentiable"),
-    ),
-    momentum_key="betas",
+    torch=TORCH_OPTIMIZERS["NAdam"],
     init_state=init_nadam,
     update=update_nadam,
     state_keys=lambda hyper: ("step", "mu_product", "exp_avg", "exp_avg_sq"),

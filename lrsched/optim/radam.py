@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import Betas, Boolean, Interval, Keyword, OptimizerDef, _switches
+from lrsched.optim._base import OptimizerDef
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import sqrt
 from lrsched.optim.adam import adam_moments
 
@@ -52,18 +53,7 @@ def update_radam(params, grads, state, lr, hyper, *, momentum=None):
 
 
 RADAM = OptimizerDef(
-    name="RAdam",
-    keywords=(
-        Keyword("lr", 1e-3, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("betas", (0.9, 0.999), Betas(), "coefficients of the running averages"),
-        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added to the denominator"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "weight decay"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("foreach", "capturable"),
-        Keyword("decoupled_weight_decay", False, Boolean(), "AdamW-style weight decay"),
-        *_switches("differentiable"),
-    ),
-    momentum_key="betas",
+    torch=TORCH_OPTIMIZERS["RAdam"],
     init_state=init_radam,
     update=update_radam,
     state_keys=lambda hyper: ("step", "exp_avg", "exp_avg_sq"),

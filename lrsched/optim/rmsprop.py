@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.optim._base import (
-    Boolean, Interval, Keyword, OptimizerDef, _switches, scalar_or_column,
-)
+from lrsched.optim._base import OptimizerDef, scalar_or_column
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, lerp, sqrt
 
 __all__ = ["RMSPROP", "init_rmsprop", "update_rmsprop"]
@@ -75,19 +74,7 @@ def _state_keys(hyper) -> tuple[str, ...]:
 
 
 RMSPROP = OptimizerDef(
-    name="RMSprop",
-    keywords=(
-        Keyword("lr", 1e-2, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("momentum", 0, Interval(0.0, what="momentum value"), "momentum factor"),
-        Keyword("alpha", 0.99, Interval(0.0, what="alpha value"), "smoothing constant"),
-        Keyword("eps", 1e-8, Interval(0.0, what="epsilon value"), "added outside the sqrt"),
-        Keyword("centered", False, Boolean(), "normalise by the estimated variance"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
-        *_switches("capturable", "foreach"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("differentiable"),
-    ),
-    momentum_key="momentum",
+    torch=TORCH_OPTIMIZERS["RMSprop"],
     init_state=init_rmsprop,
     update=update_rmsprop,
     state_keys=_state_keys,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lrsched.errors import SpecError
-from lrsched.optim._base import (
-    AnyReal, Boolean, Interval, Keyword, OptimizerDef, _switches, scalar_or_column,
-)
+from lrsched.optim._base import OptimizerDef, scalar_or_column
+from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, as_column
 
 __all__ = ["SGD", "init_sgd", "update_sgd"]
@@ -77,17 +76,7 @@ def _state_keys(hyper) -> tuple[str, ...]:
 
 
 SGD = OptimizerDef(
-    name="SGD",
-    keywords=(
-        Keyword("lr", 1e-3, Interval(0.0, what="learning rate"), "learning rate"),
-        Keyword("momentum", 0, Interval(0.0, what="momentum value"), "momentum factor"),
-        Keyword("dampening", 0, AnyReal(), "dampening of the momentum"),
-        Keyword("weight_decay", 0, Interval(0.0, what="weight_decay value"), "L2 penalty"),
-        Keyword("nesterov", False, Boolean(), "Nesterov momentum"),
-        Keyword("maximize", False, Boolean(), "maximize the objective"),
-        *_switches("foreach", "differentiable", "fused"),
-    ),
-    momentum_key="momentum",
+    torch=TORCH_OPTIMIZERS["SGD"],
     init_state=init_sgd,
     update=update_sgd,
     state_keys=_state_keys,

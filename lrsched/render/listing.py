@@ -10,7 +10,7 @@ from rich.text import Text
 
 from lrsched.schedules import REGISTRY
 from lrsched.schedules.base import SchedulerDef
-from lrsched.torch_optimizers import TORCH_OPTIMIZERS, momentum_key
+from lrsched.optimizers import TORCH_OPTIMIZERS
 
 
 def _keywords(definition: SchedulerDef) -> str:
@@ -36,10 +36,9 @@ def overview():
     optimizers.add_column("cycled by CyclicLR/OneCycleLR")
     optimizers.add_column("simulate")
     simulated = _simulated_optimizers()
-    for name, defaults in TORCH_OPTIMIZERS.items():
-        key = momentum_key(name)
-        cycled = {"betas": "betas[0]", "momentum": "momentum"}.get(key, "- (refused)")
-        optimizers.add_row(name, repr(defaults["lr"]), cycled, "yes" if name in simulated else "")
+    for name, torch_class in TORCH_OPTIMIZERS.items():
+        cycled = {"betas": "betas[0]", "momentum": "momentum"}.get(torch_class.momentum_key, "- (refused)")
+        optimizers.add_row(name, repr(torch_class.defaults["lr"]), cycled, "yes" if name in simulated else "")
 
     parts = [schedulers, Text(""), optimizers]
     functions = _functions_table()

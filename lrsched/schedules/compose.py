@@ -37,7 +37,6 @@ from lrsched.schedules.base import (Groups, Leaf, Ops, SchedulerDef, Stepper, ap
 from lrsched.schedules.chainable import check_lambda_count, lambda_at
 from lrsched.constraints import IntList, Param, SchedulerList
 from lrsched.schedules.step import LAST_EPOCH
-from lrsched.torch_optimizers import momentum_key
 
 
 class _Child(Stepper):
@@ -209,7 +208,7 @@ class CyclicStepper(Leaf):
             groups = replace(groups, lr=base.copy())
         per_group("max_lr", p["max_lr"], n)
         if self.cycles_momentum:
-            if momentum_key(groups.optimizer) is None:
+            if groups.momentum_key is None:
                 raise no_momentum(groups.optimizer)
             max_m = per_group("max_momentum", p["max_momentum"], n)
             base_m = per_group("base_momentum", p["base_momentum"], n)

@@ -16,7 +16,6 @@ from lrsched.errors import SpecError
 from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of, no_momentum, per_group
 from lrsched.constraints import Bool, Choice, Expr, Maybe, Param, PerGroup, Real, Str
 from lrsched.schedules.step import LAST_EPOCH
-from lrsched.torch_optimizers import momentum_key
 
 MODES = ("triangular", "triangular2", "exp_range")
 
@@ -53,7 +52,7 @@ def cyclic_lr(p, groups: Groups, rows: int) -> Trace:
     max_lrs = per_group("max_lr", p["max_lr"], n)
     key = None
     if p["cycle_momentum"]:
-        key = momentum_key(groups.optimizer)
+        key = groups.momentum_key
         if key is None:
             raise no_momentum(groups.optimizer)
         base_m = per_group("base_momentum", p["base_momentum"], n)

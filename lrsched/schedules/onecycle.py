@@ -31,7 +31,6 @@ from lrsched.records import replace
 from lrsched.schedules.base import Groups, Leaf, Ops, SchedulerDef, assign, no_momentum, per_group, trace
 from lrsched.constraints import Bool, Choice, Int, Maybe, Param, PerGroup, Real
 from lrsched.schedules.step import LAST_EPOCH
-from lrsched.torch_optimizers import momentum_key
 
 
 def total_steps(p) -> int:
@@ -94,7 +93,7 @@ class OneCycleStepper(Leaf):
                 extra[i]["max_lr"] = float(max_lrs[i])
                 extra[i]["min_lr"] = initial[i] / p["final_div_factor"]
         if self.cycles_momentum:
-            if momentum_key(groups.optimizer) is None:
+            if groups.momentum_key is None:
                 raise no_momentum(groups.optimizer)
             max_m = per_group("max_momentum", p["max_momentum"], n)
             base_m = per_group("base_momentum", p["base_momentum"], n)

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from lrsched.schedules import REGISTRY  # noqa: E402
 from lrsched import constraints as P  # noqa: E402
+from lrsched.optimizers import TORCH_OPTIMIZERS  # noqa: E402
 
 EXPECT = "# expect: "
 COVERS = "# covers: "
@@ -101,6 +102,12 @@ def bad_values(constraint, good=None) -> list[tuple[str, object]]:
     if kind == "Metrics":
         return [("type", True), ("empty", []), ("item", [1.0, "x"]), ("expression", "epoch.real"),
                 ("nan", [1.0, math.nan])]
+    if isinstance(constraint, P.Items):
+        item = good[0] if isinstance(good, (list, tuple)) and good else 0.5
+        out = [("type", "0.9"), ("length", [item] * (constraint.length + 1))]
+        out += [(f"item-{k}", [item] * (constraint.length - 1) + [v])
+                for k, v in bad_values(constraint.inner, item)[:2]]
+        return out
     if isinstance(constraint, P.SchedulerList):
         return [("type", "StepLR"), ("item-type", [{"type": "StepRL", "step_size": 2}]), ("item", [3])]
     # a constraint this script does not know yet: a mapping is wrong for every keyword
@@ -124,6 +131,19 @@ def param_cases():
                 spec["scheduler"][param.name] = value
                 name = f"param-{definition.name.lower()}-{param.name.lower()}-{kind}.yaml"
                 yield name, spec, f"{definition.name}.{param.name}"
+
+
+def optimizer_cases():
+    """(file name, spec mapping, covers) for every keyword of every torch.optim class in the
+    optimizer table, with each bad-value kind of its constraint."""
+    for torch_class in TORCH_OPTIMIZERS.values():
+        for param in torch_class.params:
+            good = list(param.default) if isinstance(param.default, tuple) else param.default
+            for kind, value in bad_values(param.constraint, good):
+                spec = {"optimizer": {"type": torch_class.name, param.name: value}, "epochs": 3,
+                        "scheduler": {"type": "StepLR", "step_size": 1}}
+                name = f"optimizer-{torch_class.name.lower()}-{param.name.lower()}-{kind}.yaml"
+                yield name, spec, f"optimizer.{torch_class.name}.{param.name}"
 
 
 def dump(spec: dict) -> str:
@@ -312,7 +332,7 @@ def cross_cases():
 def all_cases() -> list[tuple[str, str, bytes]]:
     """(file name, header lines after `expect`, body bytes) of every case."""
     cases = []
-    for name, spec, covers in param_cases():
+    for name, spec, covers in (*param_cases(), *optimizer_cases()):
         cases.append((name, COVERS + covers + "\n", dump(spec).encode("utf-8")))
     for name, kind, text in CLASS_CASES:
         cases.append((name, f"# class: {kind}\n", text if isinstance(text, bytes) else text.encode("utf-8")))
