@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from lrsched.errors import SpecError
+from lrsched.limits import check_memory
 from lrsched.suggest import did_you_mean, unknown
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
@@ -25,16 +26,6 @@ SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
 # Keys a scheduler leaves in a param group that a resumed scheduler reads back.
 GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
-
-# Size guard.  The engine holds a whole run in memory: the lr (and momentum) arrays plus the
-# temporaries that compute them.  Measured peak (tracemalloc) over the registry's examples:
-# 10-85 bytes per epoch with one param group, up to 145 with three (CyclicLR, SequentialLR);
-# the estimate below stays 1.6x above that (tests/test_hardening.py checks every scheduler).
-ENGINE_BYTES_PER_EPOCH = 96
-ENGINE_BYTES_PER_GROUP_EPOCH = 48
-MEMORY_LIMIT_ENV = "LRSCHED_MEMORY_LIMIT"     # bytes (or 512M, 8G...); default: half the RAM
-_SURELY_FITS = 256 * 2 ** 20                   # below this, do not even ask the machine
-
 
 @dataclass(frozen=True)
 class Origin:
@@ -160,21 +151,6 @@ def override_epochs(docs, epochs: int, *, key: str = "epochs") -> list:
     except SpecError as exc:
         raise exc.located(key=key) from None
     return [replace(d, schedules=tuple(replace(s, epochs=epochs) for s in d.schedules)) for d in docs]
-
-
-def estimated_bytes(epochs: int, groups: int) -> int:
-    """What the engine holds at its peak for one run of ``epochs`` x ``groups``."""
-    return epochs * (ENGINE_BYTES_PER_EPOCH + ENGINE_BYTES_PER_GROUP_EPOCH * groups)
-
-
-def check_memory(runs) -> None:
-    """Refuse, before any array is allocated, runs (``(epochs, param groups)`` pairs computed
-    together) whose arrays would not fit in memory, with the size they would need
-    (:mod:`lrsched.limits`; this first test keeps that module off the common path)."""
-    if sum(estimated_bytes(epochs, groups) for epochs, groups in runs) > _SURELY_FITS:
-        from lrsched.limits import refuse_beyond_memory
-
-        refuse_beyond_memory(runs)
 
 
 # ---------------------------------------------------------------------------- loading
@@ -418,4 +394,4 @@ def _scheduler_list(value, origin: Origin, path: tuple) -> tuple:
 
 
 __all__ = ["load_spec", "parse_spec", "parse_scheduler", "SpecDocument", "ScheduleSpec",
-           "SchedulerSpec", "OptimizerSpec", "Origin", "check_memory", "estimated_bytes", "override_epochs"]
+           "SchedulerSpec", "OptimizerSpec", "Origin", "override_epochs"]

@@ -19,13 +19,13 @@ from lrsched.records import dataclass, field
 import yaml
 
 from lrsched.errors import SpecError
+from lrsched.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab
 
 Path = tuple  # of str keys and int indices
 
 MAX_ALIAS_EXPANSION = 100_000   # nodes reached through aliases in one document
 MAX_DEPTH = 64                  # nested mappings/lists (PyYAML's composer recurses per level)
 MAX_SPEC_BYTES = 16 * 2 ** 20   # a spec is text a person wrote; `yes | lrsched table -` is not
-_LINE_BREAKS = "\n\r\x85\u2028\u2029"   # PyYAML's line breaks (for line numbers)
 
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null")}
@@ -90,10 +90,31 @@ def load_yaml(text: str, file: str) -> Document:
     except _SyntaxError as exc:
         if "\t" not in text:
             raise
-        from lrsched.yamltabs import load_tabbed   # only for files PyYAML refused for a tab
-
-        return load_tabbed(text, file, exc)
+        return _load_tabbed(text, file, exc)
     return _build(node, file)
+
+
+def _load_tabbed(text: str, file: str, first: SpecError) -> Document:
+    """The document ``text`` means, its tabs made spaces at each common tab width: if every
+    width that gives valid YAML gives the same document, that is what the user meant; if they
+    differ (tabs mixed with spaces so that the nesting depends on the width), the file is
+    ambiguous and refused."""
+    found: dict = {}
+    failures = []
+    for width in TAB_WIDTHS:
+        try:
+            doc = _build(_compose(detab(text, width), file), file)
+        except _SyntaxError as exc:
+            failures.append(exc)
+            continue
+        found.setdefault(repr(doc.data), doc)
+    if not found:
+        tab_error = "'\\t'" in first.message
+        raise (failures[TAB_WIDTHS.index(4)] if tab_error else first)
+    if len(found) > 1:
+        raise SpecError("indentation mixes tabs and spaces, so its nesting depends on the tab width; "
+                        "indent with spaces only", file=file, line=first_indented_with_tab(text))
+    return next(iter(found.values()))
 
 
 def _build(node, file: str) -> Document:
@@ -163,7 +184,7 @@ def _problem(exc) -> str:
 
 
 def _line_of(text: str, position: int) -> int:
-    return 1 + sum(text.count(b, 0, position) for b in _LINE_BREAKS) - text.count("\r\n", 0, position)
+    return 1 + sum(text.count(b, 0, position) for b in LINE_BREAKS) - text.count("\r\n", 0, position)
 
 
 class _Builder:

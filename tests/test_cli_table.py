@@ -52,7 +52,7 @@ def test_plain_several_groups_is_python_list_repr(cli):
 def test_rich_table_shows_every_digit(cli):
     from rich.console import Console
 
-    from lrsched.render.table import rich_table
+    from lrsched.render.richtable import rich_table
 
     result = compute(load_spec(CYCLIC).schedules[0], 4)
     console = Console(file=io.StringIO(), width=200)

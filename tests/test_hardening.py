@@ -430,7 +430,8 @@ def test_stdin_closed():
 
 def test_text_renderers_stream_in_bounded_chunks():
     from lrsched.engine import compute
-    from lrsched.render.table import _CHUNK, csv_lines, json_text, plain_lines, rich_tables
+    from lrsched.render.richtable import rich_tables
+    from lrsched.render.table import CHUNK as _CHUNK, csv_lines, json_text, plain_lines
     from lrsched.spec import load_spec
 
     spec = load_spec({"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9,
@@ -458,7 +459,7 @@ def test_chunked_output_is_the_same_text(tmp_path, monkeypatch):
     from lrsched.spec import load_spec
 
     _CHUNK = 64
-    monkeypatch.setattr(lrsched.render.table, "_CHUNK", _CHUNK)
+    monkeypatch.setattr(lrsched.render.table, "CHUNK", _CHUNK)
 
     spec = tmp_path / "c.yaml"
     spec.write_text("optimizer: {type: SGD, lr: 0.1, momentum: 0.9, param_groups: [{lr: 0.1}, {lr: 0.2}]}\n"
@@ -594,7 +595,8 @@ def test_memory_estimate_covers_every_scheduler():
 
     from lrsched.engine import compute
     from lrsched.schedules import REGISTRY
-    from lrsched.spec import ENGINE_BYTES_PER_EPOCH, ENGINE_BYTES_PER_GROUP_EPOCH, load_spec
+    from lrsched.limits import ENGINE_BYTES_PER_EPOCH, ENGINE_BYTES_PER_GROUP_EPOCH
+    from lrsched.spec import load_spec
 
     epochs = 50_000
     for definition in REGISTRY.values():

@@ -10,7 +10,8 @@ import click
 
 from lrsched.defaults import DEFAULT_NAME, DEFAULT_SPEC
 from lrsched.errors import RunError, SpecError
-from lrsched.spec import SpecDocument, check_memory, load_spec, override_epochs
+from lrsched.limits import check_memory
+from lrsched.spec import SpecDocument, load_spec, override_epochs
 from lrsched.suggest import closest
 from lrsched.yamlload import read_source
 

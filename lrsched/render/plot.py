@@ -19,18 +19,13 @@ from typing import Sequence
 import numpy as np
 
 from lrsched.engine import ScheduleResult
+from lrsched.render.style import GROUP_STYLES, MARKER_ALPHA, TITLE_STYLE, colours, style_axes
 
 FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (8.0, 4.5)      # inches
 DEFAULT_DPI = 150
 MAX_PIXELS = 16384             # per side; Agg refuses beyond 2**16, and nobody needs that much
 
-# Okabe & Ito's colour-blind-safe palette (yellow swapped for a dark grey, which reads on white)
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#444444", "#8C564B")
-GROUP_STYLES = ("-", "--", ":", "-.")
-INK = "0.25"                   # axes, ticks and labels: dark grey, softer than black
-TITLE_STYLE = {"fontsize": 11.5, "color": "0.1"}
-MARKER_ALPHA = 0.28
 MAX_MARKERS = 60               # per schedule; denser than that is texture, not structure
 LEGEND_ROWS = 2                # a legend above the axes takes at most this many rows, else it goes right
 SIDE_LEGEND_MAX = 0.35         # a legend column right of the axes takes at most this much width
@@ -129,10 +124,10 @@ def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: 
     else:
         lr_ax, mom_ax = fig.subplots(), None
     columns = max(1, round(size[0] * dpi))
-    colours = _colours(len(results))
+    palette = colours(len(results))
     handles = []
     drawn_at = {lr_ax: set(), mom_ax: set()}   # a phase change shared by schedules: one line
-    for result, colour in zip(results, colours):
+    for result, colour in zip(results, palette):
         handles += _draw(lr_ax, result.lr, result, colour, columns)
         if result.momentum is not None:
             _draw(mom_ax, result.momentum, result, colour, columns)
@@ -144,7 +139,7 @@ def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: 
     last = max((r.epochs for r in results), default=1) - 1
     for ax in (lr_ax, mom_ax):
         if ax is not None:
-            _style(ax)
+            style_axes(ax)
             ax.set_xlim((0, last) if last > 0 else (-0.5, 0.5))
     bottom = mom_ax if mom_ax is not None else lr_ax
     _epoch_axis(bottom)
@@ -172,17 +167,6 @@ def save(fig, path: str, fmt: str | None = None) -> None:
     metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt)
     with atomic_open(path, "wb") as fh:
         fig.savefig(fh, format=fmt, metadata=metadata)
-
-
-def _colours(n: int):
-    if n <= len(PALETTE):
-        return PALETTE[:n]
-    from matplotlib import colormaps
-
-    # tab20 comes in dark/light pairs: all the dark ones first, so neighbours differ
-    tab20 = colormaps["tab20"].colors
-    ordered = tab20[0::2] + tab20[1::2]
-    return [ordered[i % len(ordered)] for i in range(n)]
 
 
 def _shade(colour, group: int):
@@ -226,19 +210,6 @@ def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set) ->
     drawn_at.update(at)
     ax.vlines(at, 0, 1, transform=ax.get_xaxis_transform(), colors=[colour],
               alpha=MARKER_ALPHA, linewidth=0.9, zorder=1, gid=f"markers:{result.name}")
-
-
-def _style(ax) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color(INK)
-        ax.spines[side].set_linewidth(0.8)
-    ax.tick_params(colors=INK, labelcolor="0.2", labelsize=9, width=0.8, length=3.5)
-    ax.grid(True, color="0.9", linewidth=0.7)
-    ax.set_axisbelow(True)
-    ax.xaxis.label.set(color="0.15", fontsize=10)
-    ax.yaxis.label.set(color="0.15", fontsize=10)
 
 
 def _epoch_axis(ax) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from lrsched.engine import ScheduleResult
-from lrsched.render import table as _text
+from lrsched.render import table as text
 
 
 def _rich_columns(results: Sequence[ScheduleResult]) -> list:
@@ -65,14 +65,14 @@ def rich_tables(results: Sequence[ScheduleResult]) -> Iterator:
     table while the text streams."""
     columns = _rich_columns(results)
     rows = max((c.shape[0] for _, _, c in columns), default=0)
-    if rows <= _text._CHUNK:
+    if rows <= text.CHUNK:
         yield rich_table(results)
         return
     widths = [max(len("epoch"), len(str(rows - 1)))]
     for label, _, values in columns:
-        longest = max((max(map(len, map(repr, chunk))) for _, chunk in _text._chunks(values)), default=0)
+        longest = max((max(map(len, map(repr, chunk))) for _, chunk in text.chunks(values)), default=0)
         widths.append(max(longest, min(len(label), 24)))
-    for start in range(0, rows, _text._CHUNK):
+    for start in range(0, rows, text.CHUNK):
         table = _new_table(columns, widths, header=start == 0)
-        _add_rows(table, columns, start, min(start + _text._CHUNK, rows))
+        _add_rows(table, columns, start, min(start + text.CHUNK, rows))
         yield table

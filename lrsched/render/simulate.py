@@ -288,12 +288,12 @@ def functions_json(functions: Sequence[TestFunction]) -> str:
 def run_colours(result: SimulationResult) -> list:
     """One colour per run: each optimizer (as displayed) its palette hue, its lrs from dark
     (smallest) to light shades of it; more than the palette's optimizers: one per run."""
-    from lrsched.render.plot import PALETTE, _colours
+    from lrsched.render.style import PALETTE, colours
 
     names = [display_name(result, i) for i in range(result.n_runs)]
     order = list(dict.fromkeys(names))
     if len(order) > len(PALETTE):
-        return list(_colours(result.n_runs))
+        return list(colours(result.n_runs))
     from matplotlib.colors import to_rgb
 
     out = [None] * result.n_runs
@@ -400,7 +400,8 @@ def figure(result: SimulationResult, *, title: str | None = None,
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from lrsched.render.plot import INK, TITLE_STYLE, _style, check_canvas, envelope
+    from lrsched.render.plot import check_canvas, envelope
+    from lrsched.render.style import INK, TITLE_STYLE, style_axes
 
     check_canvas(size, dpi)
     fn = result.function
@@ -467,7 +468,7 @@ def figure(result: SimulationResult, *, title: str | None = None,
     ax_map.set_aspect("auto")
     ax_map.set_xlabel("x")
     ax_map.set_ylabel("y")
-    _style(ax_map)
+    style_axes(ax_map)
     ax_map.grid(False)
     formula = fn.description.split(":")[0]
     ax_map.set_title(f"{fn.name}: {formula}", loc="left", pad=6, **TITLE_STYLE)
@@ -510,7 +511,7 @@ def figure(result: SimulationResult, *, title: str | None = None,
     first = int(result.step_offset.min())
     ax_loss.set_xlim(first, first + max(result.steps, 1))
     for ax in (ax_loss, ax_lr):
-        _style(ax)
+        style_axes(ax)
     ax_loss.tick_params(labelbottom=False)
     ax_loss.set_title("loss" if floor is None else "loss above the minimum",
                       loc="left", pad=6, **TITLE_STYLE)

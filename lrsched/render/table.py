@@ -3,7 +3,7 @@
 
 Numbers are printed with Python's ``repr`` (the shortest string that round-trips), so every
 digit shown is the engine's, exactly.  The text forms are generators of text chunks (whole
-lines, at most ``_CHUNK`` rows each), so a long run streams in bounded memory instead of
+lines, at most ``CHUNK`` rows each), so a long run streams in bounded memory instead of
 being built as one string, and is written a chunk at a time (writing line by line costs
 twice the time).
 """
@@ -14,13 +14,13 @@ from typing import Iterable, Iterator, Sequence
 
 from lrsched.engine import ScheduleResult
 
-_CHUNK = 4096   # rows converted to Python floats, and joined into one text chunk, at a time
+CHUNK = 4096   # rows converted to Python floats, and joined into one text chunk, at a time
 
 
-def _chunks(array) -> Iterator[tuple[int, list]]:
-    """(first row, rows as lists of Python floats) for each block of ``_CHUNK`` rows."""
-    for start in range(0, array.shape[0], _CHUNK):
-        yield start, array[start:start + _CHUNK].tolist()
+def chunks(array) -> Iterator[tuple[int, list]]:
+    """(first row, rows as lists of Python floats) for each block of ``CHUNK`` rows."""
+    for start in range(0, array.shape[0], CHUNK):
+        yield start, array[start:start + CHUNK].tolist()
 
 
 def plain_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
@@ -30,7 +30,7 @@ def plain_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
     for result in results:
         if several:
             yield f"# {_one_line(result.name)}\n"
-        for start, rows in _chunks(result.lr):
+        for start, rows in chunks(result.lr):
             yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in enumerate(rows, start)])
 
 
@@ -41,8 +41,8 @@ def csv_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
     for result in results:
         name = _csv_field(result.name)
         groups = range(result.lr.shape[1])
-        momentum = _chunks(result.momentum) if result.momentum is not None else None
-        for start, rows in _chunks(result.lr):
+        momentum = chunks(result.momentum) if result.momentum is not None else None
+        for start, rows in chunks(result.lr):
             if momentum is None:
                 if len(groups) == 1:
                     yield "".join([f"{name},{epoch},0,{row[0]!r},\n" for epoch, row in enumerate(rows, start)])
@@ -85,17 +85,8 @@ def json_text(results: Sequence[ScheduleResult]) -> Iterator[str]:
 
 def _json_matrix(array) -> Iterable[str]:
     # repr round-trips; the engine refuses non-finite values, so this is valid JSON
-    for start, rows in _chunks(array):
+    for start, rows in chunks(array):
         yield ("," if start else "") + ",".join(["[" + ", ".join(map(repr, row)) + "]" for row in rows])
-
-
-def __getattr__(name: str):
-    # the rich table lives in its own module, loaded only for `--format rich`
-    if name in ("rich_table", "rich_tables"):
-        from lrsched.render import richtable
-
-        return getattr(richtable, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _json_string(text: str) -> str:
