@@ -15,7 +15,7 @@ from typing import Any
 
 from lrsched.errors import SpecError
 from lrsched.expr import ExpressionError, compile_expression
-from lrsched.yamlload import ExpFloat
+from lrsched.io.yamlload import ExpFloat
 
 
 class _Required:

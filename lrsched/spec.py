@@ -20,7 +20,7 @@ from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules.base import Groups
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.optimizers import optimizer_class
-from lrsched.yamlload import Document, dotted, load_yaml, read_source
+from lrsched.io.yamlload import Document, dotted, load_yaml, read_source
 
 SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)

@@ -377,9 +377,9 @@ def test_deep_nesting_is_refused_fast(write_spec, depth):
 
 
 def test_a_huge_spec_is_refused(write_spec, monkeypatch):
-    import lrsched.yamlload
+    import lrsched.io.yamlload
 
-    monkeypatch.setattr(lrsched.yamlload, "MAX_SPEC_BYTES", 2 ** 20)
+    monkeypatch.setattr(lrsched.io.yamlload, "MAX_SPEC_BYTES", 2 ** 20)
     padding = "# " + "x" * 2 ** 20 + "\n"
     spec = write_spec(STEP + padding)
     assert one_error_line(run_cli("table", spec), 2) == f"error: {spec}: is too large for a spec (more than 1 MB)"

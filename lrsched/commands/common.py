@@ -13,7 +13,7 @@ from lrsched.errors import RunError, SpecError
 from lrsched.limits import check_memory
 from lrsched.spec import SpecDocument, load_spec, override_epochs
 from lrsched.suggest import closest
-from lrsched.yamlload import read_source
+from lrsched.io.yamlload import read_source
 
 EPOCHS_HELP = ("Rows to compute (overrides the spec's epochs): a positive integer (1e6 and 1_000_000 "
                "work too). At most what fits in memory (half the RAM, or LRSCHED_MEMORY_LIMIT such as "

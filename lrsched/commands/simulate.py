@@ -29,7 +29,7 @@ from lrsched.simulate import (
 )
 from lrsched.spec import OptimizerSpec, Origin, ScheduleSpec, load_spec, parse_scheduler
 from lrsched.suggest import did_you_mean
-from lrsched.yamlload import load_yaml, read_source
+from lrsched.io.yamlload import load_yaml, read_source
 
 FORMATS = ("auto", "rich", "plain", "json")
 DEFAULT_OPTIMIZERS = ("Adam", "RAdam", "AdamW")
@@ -443,7 +443,7 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
                      progress=progress)
 
     if save_path is not None:
-        from lrsched.output import atomic_open
+        from lrsched.io.output import atomic_open
 
         with atomic_open(save_path, "w", encoding="utf-8") as fh:
             fh.write(dumps_state(result))

@@ -45,7 +45,7 @@ def table(spec, epochs, schedules, fmt, output):
         from lrsched.render.richtable import rich_table, rich_tables
 
         if output is not None:
-            from lrsched.output import atomic_open
+            from lrsched.io.output import atomic_open
 
             with atomic_open(output, encoding="utf-8") as fh:
                 console = Console(file=fh, width=200)
@@ -63,7 +63,7 @@ def table(spec, epochs, schedules, fmt, output):
                 write(chunk)
         to_stdout(write_all)
         return
-    from lrsched.output import atomic_open
+    from lrsched.io.output import atomic_open
 
     with atomic_open(output, encoding="utf-8", newline="") as fh:
         fh.writelines(chunks)

@@ -160,7 +160,7 @@ def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: 
 
 def save(fig, path: str, fmt: str | None = None) -> None:
     """Write ``fig`` to ``path`` atomically; the format comes from the extension unless given."""
-    from lrsched.output import atomic_open
+    from lrsched.io.output import atomic_open
 
     fmt = fmt or format_of(path)
     # no timestamps in vector files, so regenerating an unchanged figure changes no bytes

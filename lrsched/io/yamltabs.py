@@ -1,7 +1,7 @@
 """Tabs in YAML, as text: PyYAML refuses a tab anywhere outside quotes ("found character
 '\\t' that cannot start any token"), while people indent with tabs and separate with them
 (``lr:<TAB>0.1``).  :func:`detab` turns them into the spaces an editor shows;
-:func:`lrsched.yamlload.load_yaml` reads a refused file at each common tab width with it."""
+:func:`lrsched.io.yamlload.load_yaml` reads a refused file at each common tab width with it."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from lrsched.records import dataclass, field
 import yaml
 
 from lrsched.errors import SpecError
-from lrsched.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab
+from lrsched.io.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab
 
 Path = tuple  # of str keys and int indices
 

@@ -1,0 +1,1 @@
+"""File formats and input/output: specs, simulation and state files, atomic output."""
