@@ -205,7 +205,7 @@ def _interrupt_file_write(tmp_path, sig, fmt="csv"):
     deadline = time.monotonic() + 60
     temps = []
     while not temps and time.monotonic() < deadline and proc.poll() is None:
-        temps = glob.glob(str(tmp_path / ".lrsched-*.tmp"))
+        temps = glob.glob(str(tmp_path / ".*.lrsched-*.tmp"))
         time.sleep(0.005)
     assert temps, "the run never started writing"
     while os.path.getsize(temps[0]) < 100_000 and proc.poll() is None:   # well into the write

@@ -73,10 +73,13 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
         check_canvas(size, dpi)
     except ValueError as exc:
         raise UsageError(str(exc), key="--size") from None
-    docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
-    results = [compute(s) for d in docs for s in d.schedules]
     if output is None:
         output = default_output(specs)
+    from lrsched.io.output import check_writable
+
+    check_writable(output)       # before the work, not after
+    docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
+    results = [compute(s) for d in docs for s in d.schedules]
     if title is None:
         title = default_title(docs)
 

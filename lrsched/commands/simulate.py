@@ -367,7 +367,7 @@ def schedule_tables(schedule: ScheduleSpec, runs, steps: int):
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto",
               show_default=True, help="auto: a rich table on a terminal, plain when piped.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any run diverged.")
-@click.option("--save-state", "save_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--save-state", "save_path", default=None,
               metavar="FILE", help="Write every run's optimizer state (torch's state_dict layout), "
                                    "position and scheduler step to FILE (JSON, atomically).")
 @click.option("--resume", "resume_path", type=click.Path(dir_okay=False), default=None,
@@ -533,13 +533,10 @@ def _inside(fn: TestFunction, point) -> bool:
 
 def _check_folder(path: str | None) -> None:
     """Fail before simulating, not after, when an output cannot be written there."""
-    if path is None:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise RunError(f"cannot write {path}: folder {os.path.dirname(path) or '.'} does not exist")
-    if os.path.isdir(path):
-        raise RunError(f"cannot write {path}: it is a folder")
+    if path is not None:
+        from lrsched.io.output import check_writable
+
+        check_writable(path)
 
 
 def _title(result: SimulationResult, schedule: ScheduleSpec | None) -> str:

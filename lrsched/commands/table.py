@@ -22,7 +22,7 @@ RICH_MAX_ROWS = 2000
 @schedule_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
               help="auto: a rich table on a terminal, plain when piped.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+@click.option("-o", "--output", default=None, metavar="FILE",
               help="Write to FILE (atomically: an interrupted run leaves the previous FILE as it was) "
                    "instead of stdout.")
 def table(spec, epochs, schedules, fmt, output):
@@ -35,6 +35,10 @@ def table(spec, epochs, schedules, fmt, output):
     """
     if output is not None and spec not in (None, "-") and _same_file(spec, output):
         raise UsageError(f"{output} is the SPEC itself; write the table to another file", key="--output")
+    if output is not None:
+        from lrsched.io.output import check_writable
+
+        check_writable(output)   # before the work, not after
     docs = read_specs([spec] if spec else [], schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
     if fmt == "auto":
