@@ -122,12 +122,16 @@ def compile_expression(source, var: str) -> Expression:
     if isinstance(body, ast.Lambda):
         args = body.args
         names = [a.arg for a in args.args]
-        if (names != [var] or args.posonlyargs or args.kwonlyargs or args.vararg
+        if (len(names) != 1 or args.posonlyargs or args.kwonlyargs or args.vararg
                 or args.kwarg or args.defaults):
             raise ExpressionError(
-                f"a lambda here takes exactly one argument named '{var}' (lambda {var}: ...), "
-                f"got lambda {', '.join(names)}"
+                f"a lambda here takes exactly one argument (lambda {var}: ...), "
+                f"got lambda {_signature(args)}"
             )
+        if names[0] in _FUNCTIONS:
+            raise ExpressionError(f"the lambda's argument cannot be called '{names[0]}': that is a "
+                                  f"function here (lambda {var}: ...)")
+        var = names[0]        # `lambda step: ...`, `lambda e: ...`: any one name, as in Python
         body = body.body
     count = sum(1 for _ in ast.walk(body))
     if count > MAX_NODES:
@@ -137,6 +141,11 @@ def compile_expression(source, var: str) -> Expression:
         raise ExpressionError(f"expression is nested too deeply ({depth} levels; at most {MAX_DEPTH})")
     _check(body, var)
     return Expression(text, var, body)
+
+
+def _signature(args: ast.arguments) -> str:
+    """A lambda's parameters as written (``a, b``, ``*x``, ``k=1``)."""
+    return ast.unparse(args) or "(nothing)"
 
 
 def _depth(root: ast.AST) -> int:

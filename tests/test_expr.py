@@ -47,6 +47,17 @@ def test_bit_for_bit_as_python(text, fn):
     assert np.array_equal(ours.astype(np.float64), theirs)
 
 
+@pytest.mark.parametrize("text, fn", [
+    ("lambda step: 0.95 ** step", lambda step: 0.95 ** step),
+    ("lambda e: 0.5 ** (e // 3) * e", lambda e: 0.5 ** (e // 3) * e),   # `e` the argument, not Euler's
+    ("lambda t: cos(pi * t / 7) + exp(-t)", lambda t: math.cos(math.pi * t / 7) + math.exp(-t)),
+])
+def test_a_lambda_names_its_argument_as_it_likes(text, fn):
+    expression = compile_expression(text, "epoch")
+    epochs = np.arange(40)
+    np.testing.assert_array_equal(expression(epochs), np.array([fn(int(k)) for k in epochs], dtype=np.float64))
+
+
 def test_integers_stay_integers():
     out = compile_expression("epoch // 3", "epoch")(EPOCHS)
     assert out.dtype.kind == "i"
@@ -59,7 +70,9 @@ def test_integers_stay_integers():
     ("[x for x in ()]", "not allowed"),
     ("{'a': 1}", "not allowed"),
     ("'text'", "only numbers"),
-    ("lambda: 1", "exactly one argument"),
+    ("lambda: 1", "exactly one argument (lambda epoch: ...), got lambda (nothing)"),
+    ("lambda *a: 1", "got lambda *a"),
+    ("lambda step=1: step", "got lambda step=1"),
     ("(lambda epoch: 1)(2)", "not allowed"),
     ("epoch if True else 0", "only numbers"),
     ("open", "unknown name 'open'"),

@@ -95,7 +95,7 @@ def bad_values(constraint, good=None) -> list[tuple[str, object]]:
         other = "x" if var == "epoch" else "epoch"
         out = [("syntax", f"lambda {var}: {var} +"), ("name", f"{other} * 2"),
                ("attribute", f"{var}.__class__"), ("call", "__import__('os')"), ("type", {"a": 1}),
-               ("lambda-arg", "lambda e: e"), ("runtime", f"1 / ({var} - 1)")]
+               ("lambda-arg", "lambda e, f: e"), ("runtime", f"1 / ({var} - 1)")]
         if constraint.per_group:
             out.append(("list-item", ["0.9", f"{other} * 2"]))
         return out
