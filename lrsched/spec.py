@@ -231,7 +231,12 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
 def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str = "key") -> None:
     for key in mapping:
         if key not in allowed:
-            raise origin.error(path + (key,), unknown(what, key, allowed))
+            message = unknown(what, key, allowed)
+            if "scheduler" in mapping and mapping["scheduler"] is None and (key == "type" or any(
+                    definition.param(str(key)) for definition in REGISTRY.values())):
+                message = (f"`scheduler:` is empty, so '{key}' reads as a key of its own: indent the "
+                           f"scheduler's keys under it (`  {key}: ...`)")
+            raise origin.error(path + (key,), message)
 
 
 # Integers a spec may hold: torch takes any Python int, lrsched computes in int64/float64.
@@ -273,7 +278,11 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     name, name_path = pick("name")
     if name is None:
         name = default_name
-    elif not isinstance(name, (str, int)) or isinstance(name, bool):
+    elif isinstance(name, bool):
+        words = "yes, on and true" if name else "no, off and false"
+        raise origin.error(name_path, f"must be a string, got {describe_value(name)}: YAML reads {words} "
+                                      f"as {str(name).lower()}; quote the name")
+    elif not isinstance(name, (str, int)):
         raise origin.error(name_path, f"must be a string, got {describe_value(name)}")
     epochs, epochs_path = pick("epochs")
     if epochs is not None:

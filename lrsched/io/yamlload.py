@@ -19,7 +19,7 @@ from lrsched.records import dataclass, field
 import yaml
 
 from lrsched.errors import SpecError
-from lrsched.io.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab
+from lrsched.io.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab, lines
 
 Path = tuple  # of str keys and int indices
 
@@ -163,7 +163,11 @@ def _compose(text: str, file: str):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         col = mark.column + 1 if mark else None
-        raise _SyntaxError(f"invalid YAML: {_problem(exc)}", file=file, line=line, column=col) from None
+        hint = ""
+        if line and "lambda" in lines(text)[line - 1]:
+            # `{lr_lambda: lambda epoch: ...}`: the expression's own colon ends the YAML value
+            hint = ('; quote the expression, e.g. lr_lambda: "lambda epoch: 0.9 ** epoch"')
+        raise _SyntaxError(f"invalid YAML: {_problem(exc)}{hint}", file=file, line=line, column=col) from None
     except yaml.YAMLError as exc:
         raise _SyntaxError(f"invalid YAML: {exc}", file=file) from None
     except RecursionError:   # pragma: no cover - MAX_DEPTH stops nesting first

@@ -13,11 +13,12 @@ TAB_WIDTHS = (2, 4, 8)   # the tab widths editors show; a tabbed spec must read 
 
 def first_indented_with_tab(text: str) -> int | None:
     """The (1-based) number of the first line whose indentation holds a tab."""
-    return next((i for i, line in enumerate(_lines(text), 1)
+    return next((i for i, line in enumerate(lines(text), 1)
                  if "\t" in line[:len(line) - len(line.lstrip(" \t"))]), None)
 
 
-def _lines(text: str) -> list:
+def lines(text: str) -> list:
+    """``text`` split at YAML's line breaks."""
     return re.split("\r\n|[" + LINE_BREAKS + "]", text)
 
 
