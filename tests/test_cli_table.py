@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lrsched
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from lrsched.engine import compute
 from lrsched.spec import load_spec
 
@@ -149,3 +149,27 @@ def test_output_under_a_file_says_so(cli, tmp_path):
     assert run.code == 1
     assert run.err.strip() == f"error: cannot write {blocker / 'out.csv'}: {blocker} is not a folder"
     assert blocker.read_text() == "keep"
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".csv", "csv"), (".CSV", "csv"), (".json", "json"), (".txt", "plain"), ("", "plain")])
+def test_output_format_follows_the_extension(tmp_path, suffix, fmt):
+    target = tmp_path / f"out{suffix}"
+    run = run_cli("table", str(ROOT / "configs/steplr.yaml"), "-o", str(target))
+    assert run.code == 0, run
+    expected = run_cli("table", str(ROOT / "configs/steplr.yaml"), "-f", fmt)
+    assert target.read_text() == expected.out
+
+
+def test_an_explicit_format_wins_over_the_extension(tmp_path):
+    target = tmp_path / "out.csv"
+    assert run_cli("table", str(ROOT / "configs/steplr.yaml"), "-f", "json", "-o", str(target)).code == 0
+    assert target.read_text() == run_cli("table", str(ROOT / "configs/steplr.yaml"), "-f", "json").out
+
+
+def test_several_specs_print_together():
+    paths = [str(ROOT / "configs/steplr.yaml"), str(ROOT / "configs/cosineannealinglr.yaml")]
+    both = run_cli("table", *paths, "-f", "plain")
+    assert both.code == 0, both
+    expected = "".join(f"# {load_spec(p).schedules[0].name}\n" + run_cli("table", p, "-f", "plain").out
+                       for p in paths)
+    assert both.out == expected

@@ -79,7 +79,7 @@ def run_with_stdout(stdout, *args) -> tuple[int, str]:
     (["table", "--epoch", "3"], 2,
      "error: no such option '--epoch'. Did you mean '--epochs'? (see 'lrsched table --help')"),
     (["tabel"], 2, "error: no such command 'tabel' (see 'lrsched --help')"),
-    (["table", "a.yaml", "b.yaml"], 2, "error: got unexpected extra argument (b.yaml) (see 'lrsched table --help')"),
+    (["list", "StepLR", "b"], 2, "error: got unexpected extra argument (b) (see 'lrsched list --help')"),
     (["table", "--epochs"], 2, "error: option '--epochs' requires an argument"),
 ])
 def test_usage_errors_are_one_line(args, code, expected):

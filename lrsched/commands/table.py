@@ -17,7 +17,7 @@ RICH_MAX_ROWS = 2000
 
 
 @click.command()
-@click.argument("spec", required=False, metavar="[SPEC]")
+@click.argument("specs", nargs=-1, metavar="[SPEC ...]")
 @epochs_option
 @schedule_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
@@ -25,24 +25,27 @@ RICH_MAX_ROWS = 2000
 @click.option("-o", "--output", default=None, metavar="FILE",
               help="Write to FILE (atomically: an interrupted run leaves the previous FILE as it was) "
                    "instead of stdout.")
-def table(spec, epochs, schedules, fmt, output):
+def table(specs, epochs, schedules, fmt, output):
     """Print the learning rate of every epoch.
 
-    SPEC is a YAML schedule spec (`-` reads stdin); without it, the built-in default (the
-    tutorial's schedules). `--format plain` prints exactly what the torch loop
+    SPEC is a YAML schedule spec (`-` reads stdin), or several; without one, the built-in
+    default (the tutorial's schedules). With -o and no --format, the format follows the file's
+    extension (.csv, .json; plain otherwise). `--format plain` prints exactly what the torch loop
     `print(f"lr of epoch {e} => {scheduler.get_last_lr()}")` prints. Every schedule is computed
     (and checked) before the first line is printed; then the text streams.
     """
-    if output is not None and spec not in (None, "-") and _same_file(spec, output):
+    if output is not None and any(spec != "-" and _same_file(spec, output) for spec in specs):
         raise UsageError(f"{output} is the SPEC itself; write the table to another file", key="--output")
     if output is not None:
         from lrsched.io.output import check_writable
 
         check_writable(output)   # before the work, not after
-    docs = read_specs([spec] if spec else [], schedules=schedules, epochs=epochs)
+    docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
-    if fmt == "auto":
-        fmt = "rich" if output is None and isatty(sys.stdout) else "plain"
+    if fmt == "auto" and output is not None:
+        fmt = {".csv": "csv", ".json": "json"}.get(os.path.splitext(output)[1].lower(), "plain")
+    elif fmt == "auto":
+        fmt = "rich" if isatty(sys.stdout) else "plain"
     if fmt == "rich":
         from rich.console import Console
 
