@@ -6,24 +6,39 @@ from __future__ import annotations
 import click
 
 from lrsched.errors import SpecError
+from lrsched.suggest import unknown
 
 
 @click.command("list")
 @click.argument("name", required=False)
 def list_(name):
-    """List schedulers, optimizers and test functions; NAME shows one scheduler in full."""
+    """List schedulers, optimizers and test functions; NAME shows one of them in full."""
     from rich.console import Console
 
-    from lrsched.render.listing import overview, scheduler_detail
-    from lrsched.schedules import lookup
-
     console = Console(highlight=False)
+    console.print(_detail(name))
+
+
+def _detail(name):
+    """The renderable ``lrsched list NAME`` prints: the overview, or the scheduler, optimizer
+    or test function called NAME (any case)."""
+    from lrsched.render import listing
+
     if name is None:
-        console.print(overview())
-        return
+        return listing.overview()
+    from lrsched.functions import FUNCTIONS, get_function
+    from lrsched.optimizers import TORCH_OPTIMIZERS, optimizer_class
+    from lrsched.schedules import REGISTRY, lookup
+
+    for find, show in ((lookup, listing.scheduler_detail), (optimizer_class, listing.optimizer_detail)):
+        try:
+            return show(find(name))
+        except SpecError:
+            pass
     try:
-        definition = lookup(name)
-    except SpecError as exc:
-        exc.located(key="NAME")
-        raise
-    console.print(scheduler_detail(definition))
+        function = get_function(name)
+    except SpecError:
+        raise SpecError(unknown("name", name, [*REGISTRY, *TORCH_OPTIMIZERS, *FUNCTIONS]), key="NAME") from None
+    from lrsched.render.simulate import functions_rich
+
+    return functions_rich([function])

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from lrsched.schedules import REGISTRY
 from lrsched.schedules.base import SchedulerDef
-from lrsched.optimizers import TORCH_OPTIMIZERS
+from lrsched.optimizers import TORCH_OPTIMIZERS, OptimizerClass
 
 
 def _keywords(definition: SchedulerDef) -> str:
@@ -66,6 +66,24 @@ def scheduler_detail(definition: SchedulerDef):
         Text("example spec:", style="bold"),
         Text(example),
     )
+
+
+def optimizer_detail(torch_class: OptimizerClass):
+    """One torch.optim class: its keywords, torch's defaults, what each must be."""
+    simulated = torch_class.name in _simulated_optimizers()
+    cycled = {"betas": "betas[0]", "momentum": "momentum"}.get(torch_class.momentum_key)
+    table = Table(title=f"{torch_class.name} (torch.optim)", title_justify="left",
+                  header_style="bold", box=None, pad_edge=False)
+    table.add_column("keyword", style="bold cyan", no_wrap=True)
+    table.add_column("default", no_wrap=True)
+    table.add_column("must be")
+    table.add_column("meaning", style="dim")
+    for p in torch_class.params:
+        table.add_row(p.name, escape(p.default_text()), escape(str(p.constraint)), escape(p.doc))
+    notes = [f"CyclicLR and OneCycleLR cycle {cycled}." if cycled else
+             "CyclicLR and OneCycleLR cannot cycle its momentum (it has neither momentum nor betas).",
+             "`lrsched simulate` runs it exactly." if simulated else "`lrsched simulate` does not run it."]
+    return Group(table, Text(""), *(Text(n) for n in notes))
 
 
 def _simulated_optimizers() -> set:
