@@ -202,3 +202,16 @@ def test_dev_stdout_writes_to_standard_output(spec):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(b"schedule,epoch,group,lr,momentum\n")
     assert proc.stdout.count(b"\n") == 5
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["list"], ["list", "Adam"], ["table", "configs/steplr.yaml"],
+                                  ["plot", "configs/steplr.yaml", "-o", "{tmp}/x.png", "--size", "2x1.5", "--dpi", "40"],
+                                  ["simulate", "rosenbrock", "--steps", "3"]])
+def test_a_full_standard_output_is_a_plain_error(args, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "lrsched", *args], stdout=full, stderr=subprocess.PIPE,
+                              cwd=ROOT, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr == "error: cannot write to standard output: No space left on device\n"

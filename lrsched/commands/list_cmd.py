@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from lrsched.commands.common import to_stdout
 from lrsched.errors import SpecError
 from lrsched.suggest import unknown
 
@@ -15,8 +16,8 @@ def list_(name):
     """List schedulers, optimizers and test functions; NAME shows one of them in full."""
     from rich.console import Console
 
-    console = Console(highlight=False)
-    console.print(_detail(name))
+    detail = _detail(name)
+    to_stdout(lambda: Console(highlight=False).print(detail))
 
 
 def _detail(name):

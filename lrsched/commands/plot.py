@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lrsched.commands.common import epochs_option, read_specs, schedule_option
+from lrsched.commands.common import epochs_option, read_specs, schedule_option, to_stdout
 from lrsched.engine import compute
 from lrsched.errors import UsageError
 from lrsched.render.plot import DEFAULT_DPI, DEFAULT_SIZE, FORMATS, PlotFormatError, check_canvas, format_of
@@ -87,7 +87,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
 
     fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=not no_markers)
     save(fig, output)
-    click.echo(output)
+    to_stdout(lambda: click.echo(output))
 
 
 def default_output(specs) -> str:
