@@ -173,3 +173,45 @@ def test_several_specs_print_together():
     expected = "".join(f"# {load_spec(p).schedules[0].name}\n" + run_cli("table", p, "-f", "plain").out
                        for p in paths)
     assert both.out == expected
+
+
+LONG_NAMES = """lr: 0.01
+epochs: 3
+schedules:
+  - name: a-very-long-schedule-name-that-goes-on-and-on-forty-chars
+    scheduler: {type: ExponentialLR, gamma: 0.3}
+  - name: another-very-long-schedule-name-that-goes-on-fifty-chars
+    scheduler: {type: StepLR, step_size: 1, gamma: 0.0003}
+  - name: yet-another-quite-long-schedule-name-sixty-characters-long
+    scheduler: {type: ExponentialLR, gamma: 0.999}
+  - name: the-fourth-long-schedule-name-of-this-file-with-many-chars
+    scheduler: {type: CosineAnnealingLR, T_max: 7}
+"""
+
+
+@pytest.mark.parametrize("width", [30, 60, 80, 120, 200])
+def test_a_rich_table_never_breaks_a_number(width):
+    """Every data line is `epoch value value ...`, and every value parses back to the engine's
+    number: in full, or (when full numbers do not fit) to 6 significant digits."""
+    from rich.console import Console
+
+    from lrsched.render.richtable import SHORT_DIGITS, rich_table
+
+    results = [compute(s) for s in load_spec((LONG_NAMES, "long.yaml")).schedules]
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False).print(rich_table(results, width=width))
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= width
+    shown = {}   # epoch -> the numbers printed on its lines, in column order
+    for line in lines:
+        tokens = line.split()
+        if tokens and tokens[0].isdigit() and len(tokens) > 1:
+            shown.setdefault(int(tokens[0]), []).extend(float(t) for t in tokens[1:])
+    columns = [r.lr[:, 0] for r in results]
+    assert sorted(shown) == [0, 1, 2]
+    full = all(shown[e] == [c[e] for c in columns] for e in shown)
+    if not full:
+        for e, values in shown.items():
+            assert values == [float(f"{c[e]:.{SHORT_DIGITS}g}") for c in columns], e
+        assert "6 significant digits" in " ".join(out.getvalue().split())
+    assert full == (width >= 120)

@@ -60,7 +60,8 @@ def table(specs, epochs, schedules, fmt, output):
                     console.print(part)
             click.echo(output, err=True)
         else:
-            to_stdout(lambda: Console().print(rich_table(results, max_rows=RICH_MAX_ROWS)))
+            console = Console()
+            to_stdout(lambda: console.print(rich_table(results, max_rows=RICH_MAX_ROWS, width=console.width)))
         return
     chunks = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results)
     if output is None:

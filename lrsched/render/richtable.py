@@ -26,36 +26,112 @@ def _rich_columns(results: Sequence[ScheduleResult]) -> list:
     return columns
 
 
-def _new_table(columns, widths=None, *, header: bool = True):
+SHORT_DIGITS = 6          # significant digits when full numbers do not fit the width
+LABEL_WIDTH = 24          # a label gets this much room (at least) before it folds
+GAP = 2                   # columns are separated by two spaces (padding 1 on each side)
+
+
+def short(value: float) -> str:
+    """A number in at most ``SHORT_DIGITS`` significant digits that still reads right
+    (``3e-06`` for 2.9999999999999997e-06)."""
+    return f"{value:.{SHORT_DIGITS}g}"
+
+
+def _layout(columns, rows: int, width: int | None):
+    """How the columns fit ``width``: ``(formatter, widths, parts)`` where ``widths`` are
+    the value columns' widths and ``parts`` the column indices of each table printed (one
+    table unless even short numbers do not fit side by side).  A number is never wrapped or
+    cut: labels fold first, then numbers take the short form, then the columns are split."""
+    epoch_width = max(len("epoch"), len(str(max(rows - 1, 0))))
+
+    def number_widths(fmt):
+        return [max((len(fmt(v)) for v in values[:rows].tolist()), default=1) for _, _, values in columns]
+
+    def total(ws):
+        return epoch_width + sum(w + GAP for w in ws)
+
+    fmt = repr
+    numbers = number_widths(fmt)
+    for room in (None, LABEL_WIDTH):    # whole labels, else labels of up to LABEL_WIDTH
+        roomy = [max(n, len(label) if room is None else min(len(label), room))
+                 for n, (label, _, _) in zip(numbers, columns)]
+        if width is None or total(roomy) <= width:
+            return fmt, roomy, [list(range(len(columns)))]
+    if total(numbers) > width:
+        fmt = short
+        numbers = number_widths(fmt)
+    parts, current = [], []
+    for i, w in enumerate(numbers):
+        if current and total([numbers[j] for j in current] + [w]) > width:
+            parts.append(current)
+            current = []
+        current.append(i)
+    parts.append(current)
+    widths = list(numbers)
+    for part in parts:     # what room is left goes to the labels, a character at a time
+        room = width - total([widths[i] for i in part])
+        wanting = [i for i in part if widths[i] < min(len(columns[i][0]), LABEL_WIDTH)]
+        while room > 0 and wanting:
+            for i in wanting[:room]:
+                widths[i] += 1
+            room -= len(wanting[:room])
+            wanting = [i for i in wanting if widths[i] < min(len(columns[i][0]), LABEL_WIDTH)]
+    return fmt, widths, parts
+
+
+def shortened(label: str, room: int) -> str:
+    """``label`` cut in the middle to ``room`` characters (a header folds over two lines at
+    most), keeping its start and end, which tell similar names apart."""
+    if len(label) <= room or room < 5:
+        return label
+    head = (room - 1) // 2
+    return label[:head] + "\u2026" + label[len(label) - (room - 1 - head):]
+
+
+def _new_table(columns, widths, *, header: bool = True, epoch_width: int | None = None):
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False, show_header=header)
-    table.add_column("epoch", justify="right", style="dim",
-                     **({"width": widths[0], "no_wrap": True} if widths else {}))
-    for i, (label, style, _) in enumerate(columns):
-        fixed = {"width": widths[i + 1]} if widths else {}
-        table.add_column(escape(label), justify="right", overflow="fold", **({"style": style} if style else {}),
-                         **fixed)
+    table.add_column("epoch", justify="right", style="dim", no_wrap=True,
+                     **({"width": epoch_width} if epoch_width else {}))
+    for (label, style, _), width in zip(columns, widths):
+        # the header folds within the column; the numbers below never wrap
+        table.add_column(escape(label), justify="right", overflow="fold", no_wrap=False, width=width,
+                         min_width=width, **({"style": style} if style else {}))
     return table
 
 
-def _add_rows(table, columns, start: int, stop: int) -> None:
+def _add_rows(table, columns, start: int, stop: int, fmt=repr) -> None:
     cells = [c[start:stop].tolist() for _, _, c in columns]
     for i, epoch in enumerate(range(start, stop)):
-        table.add_row(str(epoch), *(repr(col[i]) if i < len(col) else "" for col in cells))
+        table.add_row(str(epoch), *(fmt(col[i]) if i < len(col) else "" for col in cells))
 
 
-def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None):
-    """A rich Table: epoch, then one column per schedule (and group), momentum where cycled."""
+def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None, width: int | None = None):
+    """Epoch, then one column per schedule (and group), momentum where cycled, fitted to
+    ``width`` columns of text (None: as wide as it takes) without ever breaking a number."""
+    from rich.console import Group
+
     columns = _rich_columns(results)
-    table = _new_table(columns)
     rows = max((c.shape[0] for _, _, c in columns), default=0)
     shown = rows if max_rows is None else min(rows, max_rows)
-    _add_rows(table, columns, 0, shown)
+    fmt, widths, parts = _layout(columns, shown, width)
+    columns = [(shortened(label, 2 * w), style, values) for (label, style, values), w in zip(columns, widths)]
+    tables = []
+    for part in parts:
+        table = _new_table([columns[i] for i in part], [widths[i] for i in part])
+        _add_rows(table, [columns[i] for i in part], 0, shown, fmt)
+        tables.append(table)
+    notes = []
+    if fmt is short:
+        notes.append(f"numbers shown to {SHORT_DIGITS} significant digits to fit the terminal; "
+                     "--format plain, csv or json prints every digit")
     if shown < rows:
-        table.caption = f"{rows - shown} more rows: use --format plain, csv or json for all"
-    return table
+        notes.append(f"{rows - shown} more rows: use --format plain, csv or json for all")
+    if notes:
+        tables[-1].caption = "\n".join(notes)
+    return tables[0] if len(tables) == 1 else Group(*tables)
 
 
 def rich_tables(results: Sequence[ScheduleResult]) -> Iterator:
@@ -68,11 +144,12 @@ def rich_tables(results: Sequence[ScheduleResult]) -> Iterator:
     if rows <= text.CHUNK:
         yield rich_table(results)
         return
-    widths = [max(len("epoch"), len(str(rows - 1)))]
+    epoch_width = max(len("epoch"), len(str(rows - 1)))
+    widths = []
     for label, _, values in columns:
         longest = max((max(map(len, map(repr, chunk))) for _, chunk in text.chunks(values)), default=0)
-        widths.append(max(longest, min(len(label), 24)))
+        widths.append(max(longest, min(len(label), LABEL_WIDTH)))
     for start in range(0, rows, text.CHUNK):
-        table = _new_table(columns, widths, header=start == 0)
+        table = _new_table(columns, widths, header=start == 0, epoch_width=epoch_width)
         _add_rows(table, columns, start, min(start + text.CHUNK, rows))
         yield table
