@@ -275,3 +275,29 @@ def test_misspelt_optimizer_suggests_closest():
     with pytest.raises(SpecError) as info:
         run_grid("rosenbrock", ["Adamx"], steps=3)
     assert "did you mean 'Adamax'" in info.value.message
+
+
+# ------------------------------------------------------------------------------ the scheduler's keys
+
+@pytest.mark.parametrize("scheduler, keys", [
+    ({"type": "StepLR", "step_size": 3}, [{"initial_lr": 0.1}, {"initial_lr": 0.2}]),
+    ({"type": "CyclicLR", "base_lr": [0.01, 0.02], "max_lr": 0.1},
+     [{"max_momentum": 0.9, "base_momentum": 0.8, "initial_lr": 0.01},
+      {"max_momentum": 0.9, "base_momentum": 0.8, "initial_lr": 0.02}]),
+    ({"type": "OneCycleLR", "max_lr": 0.5, "total_steps": 10, "cycle_momentum": False},
+     [{"initial_lr": 0.02, "max_lr": 0.5, "min_lr": 0.02 / 1e4}] * 2),
+    # a composite's own constructor leaves nothing: its children are built before it
+    ({"type": "SequentialLR", "milestones": [2], "schedulers": [
+        {"type": "StepLR", "step_size": 3}, {"type": "OneCycleLR", "max_lr": 1, "total_steps": 9}]},
+     [{}, {}]),
+    ({"type": "ReduceLROnPlateau", "metrics": [1.0]}, [{}, {}]),
+])
+def test_constructed_groups_are_the_keys_a_constructor_leaves(scheduler, keys):
+    from lrsched.engine import constructed_groups
+    from lrsched.spec import load_spec
+
+    spec = load_spec({"optimizer": {"type": "SGD", "momentum": 0.9,
+                                    "param_groups": [{"lr": 0.1}, {"lr": 0.2}]},
+                      "scheduler": scheduler}).schedules[0]
+    groups = constructed_groups(spec)
+    assert [list(g.items()) for g in groups] == [list(k.items()) for k in keys]
