@@ -412,6 +412,22 @@ def test_unwritable_outputs_fail_before_simulating(cli, tmp_path):
     assert run.code == 1 and "folder" in run.err and run.out == ""
 
 
+@pytest.mark.parametrize("flag, name", [("-o", "x.png"), ("--save-state", "s.json")])
+def test_an_output_inside_a_file_is_refused_as_plot_and_table_refuse_it(cli, tmp_path, flag, name):
+    """One output check for every command: plot's and table's words, before any work."""
+    (tmp_path / "afile").write_text("")
+    target = str(tmp_path / "afile" / name)
+    run = cli("simulate", "rosenbrock", flag, target)
+    assert (run.code, run.out) == (1, "")
+    assert run.err == f"error: cannot write {target}: {tmp_path / 'afile'} is not a folder\n"
+    plot = cli("plot", "-o", tmp_path / "afile" / "x.png")
+    assert plot.code == 1 and plot.err == run.err.replace(name, "x.png")
+    missing = str(tmp_path / "missing" / name)
+    run = cli("simulate", "rosenbrock", flag, missing)
+    assert run.err == f"error: cannot write {missing}: folder {tmp_path / 'missing'} does not exist\n"
+    assert sorted(os.listdir(tmp_path)) == ["afile"]       # the check leaves nothing behind
+
+
 # ------------------------------------------------------------------------------ simulation files
 
 def test_simulation_file_runs_its_optimizers_lrs_and_scheduler(cli, write_spec):

@@ -18,6 +18,7 @@ from lrsched.commands.common import COUNT, STDIN, isatty, read_stdin, to_stdout
 from lrsched.commands.plot import ImagePath, Size
 from lrsched.errors import RunError, UsageError
 from lrsched.functions import FUNCTIONS, TestFunction, get_function
+from lrsched.io.output import check_writable
 from lrsched.io.simulation import MAX_STEPS, Simulation, is_simulation_file, load_simulation
 from lrsched.io.state import load_state, write_state
 from lrsched.optim import get_optimizer
@@ -103,7 +104,8 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
         except ValueError as exc:
             raise UsageError(str(exc), key="--size") from None
     for path in (output, save_path):
-        _check_folder(path)
+        if path is not None:
+            check_writable(path)
 
     if resume_path is not None:
         for flag, given in (("--lr", lrs), ("--start", start)):
@@ -194,14 +196,6 @@ def parse_optimizers(names) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ output
-
-def _check_folder(path: str | None) -> None:
-    """Fail before simulating, not after, when an output cannot be written there."""
-    if path is not None:
-        from lrsched.io.output import check_writable
-
-        check_writable(path)
-
 
 def _warn_outside(fn: TestFunction, point) -> None:
     (x0, x1), (y0, y1) = fn.domain
