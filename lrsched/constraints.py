@@ -350,3 +350,75 @@ class Only(Constraint):
         if (value is None and None in self.allowed) or (isinstance(value, bool) and value in self.allowed):
             return value
         raise SpecError(f"only {self} is supported ({self.why}), got {value!r}")
+
+
+# --------------------------------------------------------------------------- simulation and state files
+
+@dataclass(frozen=True)
+class Described(Constraint):
+    """``inner``'s check, worded as what the value is for (``text``): "a learning rate (a
+    finite number >= 0)" rather than ``Real(0)``'s "a number in the range [0, inf)"."""
+
+    inner: Constraint
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def check(self, value):
+        try:
+            return self.inner.check(value)
+        except SpecError:
+            self.fail(value)
+
+
+@dataclass(frozen=True)
+class Kind(Constraint):
+    """A value of one of the Python ``types`` (a YAML or JSON string, mapping...), which the
+    reader then looks into; ``text`` says what it stands for.  A boolean is never a number."""
+
+    types: tuple
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def check(self, value):
+        if not isinstance(value, self.types) or (isinstance(value, bool) and bool not in self.types):
+            self.fail(value)
+        return value
+
+
+@dataclass(frozen=True)
+class NonEmptyList(Constraint):
+    """A list of at least one ``items`` (a phrase: "runs"), whose reader checks and locates
+    each item itself."""
+
+    items: str
+
+    def __str__(self) -> str:
+        return f"a non-empty list of {self.items}"
+
+    def check(self, value):
+        if not isinstance(value, list) or not value:
+            self.fail(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Keys(Constraint):
+    """The keys a mapping may have (``what`` names them: key, keyword...); an unknown one is
+    refused with the closest valid key and the list of them."""
+
+    allowed: tuple
+    what: str = "key"
+
+    def __str__(self) -> str:
+        return f"a {self.what}: {', '.join(self.allowed)}"
+
+    def check(self, value):
+        if value not in self.allowed:
+            from lrsched.suggest import unknown
+
+            raise SpecError(unknown(self.what, value, self.allowed))
+        return value

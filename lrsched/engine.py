@@ -6,6 +6,7 @@ from lrsched.records import dataclass
 
 import numpy as np
 
+from lrsched.constraints import SchedulerList
 from lrsched.errors import SpecError
 from lrsched.spec import ScheduleSpec, SchedulerSpec, load_spec
 from lrsched.schedules.base import Groups, Trace
@@ -64,6 +65,31 @@ def compute(schedule: ScheduleSpec, epochs: int | None = None) -> ScheduleResult
         momentum_key=groups.momentum_key if trace.momentum is not None else None,
         markers=tuple(m for m in trace.markers if 0 < m < rows),
     )
+
+
+def constructed_groups(schedule: ScheduleSpec) -> tuple:
+    """The keys torch's scheduler constructor leaves in each param group besides the
+    optimizer's keywords, one dict per group, in torch's order: the scheduler's own
+    (CyclicLR's ``max_momentum``, ``base_momentum``; OneCycleLR's ``initial_lr``, ``max_lr``,
+    ``min_lr``...), then ``initial_lr`` where ``LRScheduler.__init__`` sets it by default (the
+    group's lr).  SequentialLR's and ChainedScheduler's own constructors write none (their
+    children are built before them), nor does ReduceLROnPlateau."""
+    scheduler, groups = schedule.scheduler, schedule.optimizer.group_state()
+    definition = scheduler.definition
+    if definition.stepper is None or any(isinstance(p.constraint, SchedulerList)
+                                         for p in definition.params):
+        return tuple({} for _ in range(groups.n))
+    try:
+        own = definition.stepper(scheduler.params).prepare(groups)   # the constructor's body
+        after = definition.stepper(scheduler.params).construct(groups)
+    except SpecError as exc:
+        raise schedule.origin.locate(exc, scheduler.path) from None
+    out = []
+    for i in range(groups.n):
+        keys = dict(after.extra[i]) if i < len(after.extra) else {}
+        initial = {"initial_lr": float(after.initial_lr[i])}
+        out.append({**initial, **keys} if own.initial_lr[i] is not None else {**keys, **initial})
+    return tuple(out)
 
 
 def lr_table(spec, epochs: int | None = None) -> np.ndarray:

@@ -178,6 +178,93 @@ def test_a_scheduler_the_optimizer_cannot_take_is_a_located_error(cli):
     assert "cycliclr-adam.yaml:6: scheduler.cycle_momentum: Adagrad has neither momentum" in run.err
 
 
+def test_an_error_the_runs_length_causes_says_what_the_engines_rows_are(cli, write_spec, tmp_path):
+    """The engine counts rows; simulate steps the scheduler once per optimizer step."""
+    spec = write_spec("scheduler: {type: OneCycleLR, max_lr: 0.01, total_steps: 20}\n")
+    run = cli("simulate", "rosenbrock", "-O", "sgd,adam", "--steps", "30", "--schedule", spec)
+    assert run.code == 2 and run.out == ""
+    assert run.err == (f"error: {spec}:1: scheduler.total_steps: allows at most 21 epochs (rows up "
+                       "to step total_steps = 20; torch raises when stepped past it), got 31 (with "
+                       "SGD: 30 optimizer steps step the scheduler as often, 31 rows)\n")
+    state = tmp_path / "s.json"
+    assert cli("simulate", "rosenbrock", "-O", "adam", "--steps", "15", "--schedule", spec,
+               "--save-state", state).code == 0
+    resumed = cli("simulate", "--resume", state, "--steps", "10", "--schedule", spec)
+    assert resumed.err.endswith("got 26 (with Adam: 25 optimizer steps step the scheduler as "
+                                "often, 26 rows)\n")
+    lam = write_spec("scheduler: {type: LambdaLR, lr_lambda: 'lambda epoch: 1 / (5 - epoch)'}\n")
+    run = cli("simulate", "rosenbrock", "-O", "adam", "--steps", "20", "--schedule", lam)
+    assert run.err == (f"error: {lam}:1: scheduler.lr_lambda: division by zero ('/') at epoch = 5 "
+                       "(with Adam: 20 optimizer steps step the scheduler as often, 21 rows)\n")
+    # an error that is not the run's length (any length gives it) is the engine's own
+    adagrad = cli("simulate", "rosenbrock", "-O", "adagrad", "--steps", "5",
+                  "--schedule", str(ROOT / "configs" / "cycliclr-adam.yaml"))
+    assert adagrad.err.endswith("set cycle_momentum: false\n") and "rows)" not in adagrad.err
+
+
+# every key a scheduler's constructor leaves in the param group, in the order torch writes them
+GROUP_KEYS = {
+    "none": (None, ["initial_lr"]),
+    "StepLR": ("{type: StepLR, step_size: 7}", ["initial_lr"]),
+    "CyclicLR": ("{type: CyclicLR, base_lr: 0.001, max_lr: 0.01, step_size_up: 5}",
+                 ["max_momentum", "base_momentum", "initial_lr"]),
+    "CyclicLR-no-momentum": ("{type: CyclicLR, base_lr: 0.001, max_lr: 0.01, step_size_up: 5, "
+                             "cycle_momentum: false}", ["initial_lr"]),
+    "OneCycleLR": ("{type: OneCycleLR, max_lr: 0.01, total_steps: 100}",
+                   ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"]),
+    "OneCycleLR-no-momentum": ("{type: OneCycleLR, max_lr: 0.01, total_steps: 100, "
+                               "cycle_momentum: false}", ["initial_lr", "max_lr", "min_lr"]),
+}
+
+
+def _saved_group(cli, tmp_path, write_spec, scheduler, optimizer):
+    state = tmp_path / "s.json"
+    extra = () if scheduler is None else ("--schedule", write_spec(f"scheduler: {scheduler}\n"))
+    run = cli("simulate", "rosenbrock", "-O", optimizer, "--lr", "0.003", "--steps", "7",
+              "--save-state", state, *extra)
+    assert run.code == 0, run
+    return json.loads(state.read_text())["runs"][0]["state_dict"]["param_groups"][0]
+
+
+@pytest.mark.parametrize("kind", sorted(GROUP_KEYS))
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_saved_param_groups_hold_the_schedulers_keys_in_torchs_order(cli, tmp_path, write_spec,
+                                                                      kind, optimizer):
+    scheduler, keys = GROUP_KEYS[kind]
+    group = _saved_group(cli, tmp_path, write_spec, scheduler, optimizer)
+    keywords = list(get_optimizer(optimizer).defaults)
+    assert list(group) == keywords + keys + ["params"]
+    expected = {"none": 0.003, "StepLR": 0.003, "CyclicLR": 0.001, "OneCycleLR": 0.01 / 25}
+    assert group["initial_lr"] == expected[kind.split("-")[0]]
+    if "max_lr" in group:
+        assert (group["max_lr"], group["min_lr"]) == (0.01, 0.01 / 25 / 1e4)
+    if "max_momentum" in group:
+        assert (group["max_momentum"], group["base_momentum"]) == (
+            (0.9, 0.8) if kind == "CyclicLR" else (0.95, 0.85))
+
+
+@pytest.mark.parametrize("kind", sorted(GROUP_KEYS))
+def test_saved_param_groups_are_torchs(cli, tmp_path, write_spec, kind):
+    """The same keys, values and order as torch's scheduler leaves in the optimizer (the lr
+    and the momentum it cycles apart: those are the last step's)."""
+    torch = pytest.importorskip("torch")
+    import yaml
+
+    scheduler, _ = GROUP_KEYS[kind]
+    group = _saved_group(cli, tmp_path, write_spec, scheduler, "SGD")
+    opt = torch.optim.SGD([torch.zeros(2, dtype=torch.float64, requires_grad=True)], lr=0.003)
+    if scheduler is not None:
+        spec = load_spec({"scheduler": yaml.safe_load(scheduler)}).schedules[0]
+        params = {k: v for k, v in spec.scheduler.params.items() if k != "last_epoch"}
+        getattr(torch.optim.lr_scheduler, spec.scheduler.type)(opt, **params)
+    else:   # lrsched's state files name the constructor lr of a run without a scheduler too
+        opt.param_groups[0].setdefault("initial_lr", 0.003)
+    theirs = {k: v for k, v in opt.state_dict()["param_groups"][0].items() if k != "lr"}
+    ours = {k: v for k, v in group.items() if k not in ("lr", "momentum")}
+    assert list(ours) == [k for k in theirs if k != "momentum"]
+    assert ours == {k: v for k, v in theirs.items() if k != "momentum"}
+
+
 # ------------------------------------------------------------------------------ save / resume
 
 def _steps_json(cli, *args):
@@ -323,6 +410,22 @@ def test_too_many_run_steps_are_refused_up_front(cli):
 def test_unwritable_outputs_fail_before_simulating(cli, tmp_path):
     run = cli("simulate", "rosenbrock", "-o", tmp_path / "missing" / "x.png")
     assert run.code == 1 and "folder" in run.err and run.out == ""
+
+
+@pytest.mark.parametrize("flag, name", [("-o", "x.png"), ("--save-state", "s.json")])
+def test_an_output_inside_a_file_is_refused_as_plot_and_table_refuse_it(cli, tmp_path, flag, name):
+    """One output check for every command: plot's and table's words, before any work."""
+    (tmp_path / "afile").write_text("")
+    target = str(tmp_path / "afile" / name)
+    run = cli("simulate", "rosenbrock", flag, target)
+    assert (run.code, run.out) == (1, "")
+    assert run.err == f"error: cannot write {target}: {tmp_path / 'afile'} is not a folder\n"
+    plot = cli("plot", "-o", tmp_path / "afile" / "x.png")
+    assert plot.code == 1 and plot.err == run.err.replace(name, "x.png")
+    missing = str(tmp_path / "missing" / name)
+    run = cli("simulate", "rosenbrock", flag, missing)
+    assert run.err == f"error: cannot write {missing}: folder {tmp_path / 'missing'} does not exist\n"
+    assert sorted(os.listdir(tmp_path)) == ["afile"]       # the check leaves nothing behind
 
 
 # ------------------------------------------------------------------------------ simulation files

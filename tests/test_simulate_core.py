@@ -11,10 +11,8 @@ import pytest
 from lrsched.errors import SpecError
 from lrsched.functions import FUNCTIONS
 from lrsched.optim import OPTIMIZERS
-from lrsched.simulate import (
-    STATE_FORMAT, RunConfig, dumps_state, load_state, loads_state, resume_configs, run_grid,
-    save_state, simulate,
-)
+from lrsched.io.state import STATE_FORMAT, dumps_state, load_state, loads_state, save_state
+from lrsched.simulate import RunConfig, resume_configs, run_grid, simulate
 
 ALL = sorted(OPTIMIZERS)
 VARIANTS = [  # (optimizer, keywords) exercising every piece of state
@@ -275,3 +273,58 @@ def test_misspelt_optimizer_suggests_closest():
     with pytest.raises(SpecError) as info:
         run_grid("rosenbrock", ["Adamx"], steps=3)
     assert "did you mean 'Adamax'" in info.value.message
+
+
+def test_numpy_arguments_are_their_python_numbers():
+    import numpy as np
+
+    as_numpy = simulate("rosenbrock", [RunConfig("Adam", start=np.array([1, 2]))], np.int64(30))
+    as_python = simulate("rosenbrock", [RunConfig("Adam", start=(1.0, 2.0))], 30)
+    np.testing.assert_array_equal(as_numpy.path, as_python.path)
+    grid = run_grid("rosenbrock", ["Adam"], lrs=np.array([1e-3, 1e-2], dtype=np.float32), steps=3)
+    np.testing.assert_array_equal(grid.base_lr, np.array([1e-3, 1e-2], dtype=np.float32).tolist())
+
+
+# ------------------------------------------------------------------------------ the scheduler's keys
+
+@pytest.mark.parametrize("scheduler, keys", [
+    ({"type": "StepLR", "step_size": 3}, [{"initial_lr": 0.1}, {"initial_lr": 0.2}]),
+    ({"type": "CyclicLR", "base_lr": [0.01, 0.02], "max_lr": 0.1},
+     [{"max_momentum": 0.9, "base_momentum": 0.8, "initial_lr": 0.01},
+      {"max_momentum": 0.9, "base_momentum": 0.8, "initial_lr": 0.02}]),
+    ({"type": "OneCycleLR", "max_lr": 0.5, "total_steps": 10, "cycle_momentum": False},
+     [{"initial_lr": 0.02, "max_lr": 0.5, "min_lr": 0.02 / 1e4}] * 2),
+    # a composite's own constructor leaves nothing: its children are built before it
+    ({"type": "SequentialLR", "milestones": [2], "schedulers": [
+        {"type": "StepLR", "step_size": 3}, {"type": "OneCycleLR", "max_lr": 1, "total_steps": 9}]},
+     [{}, {}]),
+    ({"type": "ReduceLROnPlateau", "metrics": [1.0]}, [{}, {}]),
+])
+def test_constructed_groups_are_the_keys_a_constructor_leaves(scheduler, keys):
+    from lrsched.engine import constructed_groups
+    from lrsched.spec import load_spec
+
+    spec = load_spec({"optimizer": {"type": "SGD", "momentum": 0.9,
+                                    "param_groups": [{"lr": 0.1}, {"lr": 0.2}]},
+                      "scheduler": scheduler}).schedules[0]
+    groups = constructed_groups(spec)
+    assert [list(g.items()) for g in groups] == [list(k.items()) for k in keys]
+
+
+# ------------------------------------------------------------------------------ simulation files
+
+def test_a_simulation_file_reads_into_records():
+    from lrsched.io.simulation import load_simulation
+    from lrsched.simulate.plan import OptimizerEntry
+
+    sim = load_simulation(("function: booth\nsteps: 12\nlr: 1\nstart: [1, 2]\noptimizers:\n"
+                           "  - sgd\n  - {type: adam, betas: [0.5, 0.9], lr: 0.1, label: a}\n",
+                           "sim.yaml"))
+    assert sim.function is FUNCTIONS["booth"] and sim.steps == 12 and sim.schedule is None
+    assert sim.lrs == (1.0,) and type(sim.lrs[0]) is float and sim.start == (1.0, 2.0)
+    assert sim.optimizers == (OptimizerEntry("SGD"),
+                              OptimizerEntry("Adam", {"betas": (0.5, 0.9)}, 0.1, "a"))
+    with pytest.raises(SpecError) as info:
+        load_simulation(("function: booth\nlr: [0.1, 1%s]\n" % ("0" * 400), "sim.yaml"))
+    assert str(info.value).startswith("sim.yaml:2: lr[1]: must be a learning rate (a finite "
+                                      "number >= 0), got 1000")

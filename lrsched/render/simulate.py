@@ -21,10 +21,11 @@ import numpy as np
 
 from lrsched.functions import TestFunction
 from lrsched.optim import get_optimizer
-from lrsched.simulate import SimulationResult
+from lrsched.simulate.results import SimulationResult
 
 __all__ = [
-    "display_name", "first_lr", "legend_label", "caption", "table_rows", "plain_text",
+    "display_name", "first_lr", "legend_label", "caption", "figure_title", "divergence_summary",
+    "table_rows", "plain_text",
     "rich_table", "json_text", "run_colours",
     "functions_rows", "functions_plain", "functions_rich", "functions_json", "figure",
     "LOSS_FLOOR", "MAX_PATH_POINTS",
@@ -107,6 +108,29 @@ def caption(result: SimulationResult) -> str:
     starts = list(dict.fromkeys(tuple(map(float, result.path[0, i])) for i in range(result.n_runs)))
     where = _point(starts[0]) if len(starts) == 1 else f"{len(starts)} starts"
     return f"{f.name} from {where}, {result.steps} steps, {f_min}"
+
+
+def figure_title(result: SimulationResult, scheduler: str | None = None) -> str:
+    """``Adam, RAdam, AdamW on rosenbrock (lr 0.005, 2000 steps)``: at most four names, then
+    the lr (or how many lrs, or the ``scheduler`` class that drove them)."""
+    names = list(dict.fromkeys(display_name(result, i) for i in range(result.n_runs)))
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    lrs = sorted(set(result.base_lr.tolist()))
+    lr_text = f"lr {lrs[0]:g}" if len(lrs) == 1 else f"{len(lrs)} lrs"
+    if scheduler is not None:
+        lr_text = scheduler
+    return f"{shown} on {result.function.name} ({lr_text}, {result.steps} steps)"
+
+
+def divergence_summary(result: SimulationResult) -> str | None:
+    """``1 of 2 runs diverged (RAdam lr=0.01 at step 3)``, naming the first five; None when
+    no run diverged."""
+    bad = [i for i in range(result.n_runs) if result.diverged[i]]
+    if not bad:
+        return None
+    which = "; ".join(f"{legend_label(result, i)} at step {int(result.diverged_step[i])}"
+                      for i in bad[:5]) + ("; ..." if len(bad) > 5 else "")
+    return f"{len(bad)} of {result.n_runs} runs diverged ({which})"
 
 
 # ----------------------------------------------------------------------------- rows

@@ -11,93 +11,31 @@ one gradient evaluation and one ``update`` call per group, for all of its runs a
 
 Diverged runs (a non-finite position, or one farther than ``escape`` half-widths from the
 domain's centre) are frozen at their last good position, flagged with the step that
-diverged, and never raise or warn.  ``save_state``/``load_state`` write and read a JSON
-file with each run's ``state_dict`` plus position and scheduler step, so that N steps,
-saved and resumed for M steps, give bit for bit the path of N + M steps.
+diverged, and never raise or warn.  A run continued from its :class:`RunState` (as
+:mod:`lrsched.io.state` saves and reads them) gives, N steps saved and resumed for M steps,
+bit for bit the path of N + M steps.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from lrsched.constraints import Described, Maybe, Real
 from lrsched.errors import SpecError
 from lrsched.functions import TestFunction, get_function
 from lrsched.optim import OptimizerDef, export_state, get_optimizer, import_states
-from lrsched.constraints import is_number
+from lrsched.records import dataclass
+from lrsched.simulate.results import (
+    POINT, SCHEDULER_GROUP_KEYS, STEP_COUNT, THRESHOLDS, RunConfig, RunState, SimulationResult,
+    checked,
+)
 
-__all__ = [
-    "RunConfig", "RunState", "RunSummary", "SimulationResult", "simulate", "run_grid",
-    "save_state", "dumps_state", "loads_state", "load_state", "resume_configs",
-    "STATE_FORMAT", "THRESHOLDS", "SCHEDULER_GROUP_KEYS",
-]
+__all__ = ["simulate", "run_grid", "resume_configs", "PROGRESS_EVERY"]
 
-STATE_FORMAT = "lrsched-simulate-state"
-STATE_VERSION = 1
-THRESHOLDS = (1e-3, 1e-6)
 PROGRESS_EVERY = 100  # steps between calls of simulate()'s progress callback
-# keys torch's schedulers add to a param group (besides the optimizer's own keywords)
-SCHEDULER_GROUP_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
-
-
-@dataclass(frozen=True)
-class RunState:
-    """A run as saved after some steps: enough to continue it exactly.
-
-    ``state_dict`` is torch's ``optimizer.state_dict()`` layout (int-keyed ``state``,
-    one entry in ``param_groups``) with plain floats/lists in place of tensors.
-    """
-
-    optimizer: str
-    function: str
-    position: tuple[float, float]
-    step: int
-    state_dict: Mapping[str, Any]
-    scheduler_last_epoch: int | None = None
-    diverged_step: int | None = None
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """One run: a torch optimizer class name (any case), its lr, a start and other keywords.
-
-    ``lr`` None means ``hyper["lr"]`` or torch's default; ``start`` None the function's
-    customary start.  ``group_extras`` are keys a scheduler adds to the param group
-    (``initial_lr``, OneCycleLR's ``max_lr``...), kept for ``state_dict``.  ``resume``
-    continues a saved run (its optimizer, keywords, position and state win).
-    """
-
-    optimizer: str
-    lr: float | None = None
-    start: tuple[float, float] | None = None
-    hyper: Mapping[str, Any] = field(default_factory=dict)
-    label: str | None = None
-    group_extras: Mapping[str, Any] = field(default_factory=dict)
-    resume: RunState | None = None
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What a table row needs about one run (Python types; None where not applicable)."""
-
-    index: int
-    label: str
-    optimizer: str
-    lr: float
-    start: tuple[float, float]
-    final: tuple[float, float]
-    final_loss: float
-    diverged: bool
-    diverged_step: int | None
-    steps_to_1e3: int | None
-    steps_to_1e6: int | None
-    distance_to_minimum: float | None
+ESCAPE = Described(Maybe(Real(0, low_closed=False)), "a number > 0 or None")
 
 
 @dataclass(frozen=True)
@@ -116,121 +54,22 @@ class _Run:
     scheduler_last_epoch: int | None
 
 
-@dataclass
-class SimulationResult:
-    """Everything a table, plot or JSON export needs about one simulation.
-
-    Arrays are indexed ``[row, run]``; row 0 is the start (or the resumed position) and
-    row k the position after k steps of this call; ``step_offset[run]`` is the global step
-    of row 0 (non-zero for resumed runs).  Step counts in ``diverged_step`` and
-    ``steps_to`` are global; -1 means never.
-    """
-
-    function: TestFunction
-    steps: int
-    configs: tuple[RunConfig, ...]
-    optimizers: tuple[str, ...]
-    labels: tuple[str, ...]
-    base_lr: np.ndarray          # (runs,) the constructor lr of each run
-    hyper: tuple[dict, ...]      # every keyword of each run's optimizer
-    step_offset: np.ndarray      # (runs,)
-    path: np.ndarray             # (steps + 1, runs, 2)
-    loss: np.ndarray             # (steps + 1, runs)
-    lr: np.ndarray               # (steps, runs) lr in force at each step
-    momentum: np.ndarray | None  # (steps, runs) cycled momentum/beta1, NaN where not cycled
-    diverged_step: np.ndarray    # (runs,) int, -1 = never
-    steps_to: dict[float, np.ndarray]  # threshold -> (runs,) int, -1 = never/undefined
-    distance_to_minimum: np.ndarray    # (runs,) float, NaN when the function has no minimum
-    _states: list = field(repr=False, default_factory=list)
-    _next_lr: np.ndarray | None = field(repr=False, default=None)
-    _next_momentum: np.ndarray | None = field(repr=False, default=None)
-    _extras: tuple = field(repr=False, default=())
-    _scheduled: np.ndarray | None = field(repr=False, default=None)
-
-    @property
-    def n_runs(self) -> int:
-        return self.path.shape[1]
-
-    @property
-    def diverged(self) -> np.ndarray:
-        return self.diverged_step >= 0
-
-    def summary(self, run: int) -> RunSummary:
-        def opt_int(v):
-            return None if v < 0 else int(v)
-
-        distance = float(self.distance_to_minimum[run])
-        return RunSummary(
-            index=run, label=self.labels[run], optimizer=self.optimizers[run],
-            lr=float(self.base_lr[run]), start=tuple(map(float, self.path[0, run])),
-            final=tuple(map(float, self.path[-1, run])), final_loss=float(self.loss[-1, run]),
-            diverged=bool(self.diverged_step[run] >= 0),
-            diverged_step=opt_int(self.diverged_step[run]),
-            steps_to_1e3=opt_int(self.steps_to[1e-3][run]),
-            steps_to_1e6=opt_int(self.steps_to[1e-6][run]),
-            distance_to_minimum=None if math.isnan(distance) else distance,
-        )
-
-    def summaries(self) -> list[RunSummary]:
-        return [self.summary(i) for i in range(self.n_runs)]
-
-    def records(self) -> list[dict[str, Any]]:
-        """SPEC's JSON objects: ``{"optimizer", "lr", "path", "loss"}`` per run, plus the
-        summary fields (``label``, ``diverged_step``, ``steps_to_1e3``...)."""
-        out = []
-        for i in range(self.n_runs):
-            s = self.summary(i)
-            out.append({
-                "optimizer": s.optimizer, "lr": s.lr, "label": s.label,
-                "path": self.path[:, i].tolist(), "loss": self.loss[:, i].tolist(),
-                "diverged_step": s.diverged_step, "steps_to_1e3": s.steps_to_1e3,
-                "steps_to_1e6": s.steps_to_1e6, "distance_to_minimum": s.distance_to_minimum,
-            })
-        return out
-
-    def state_dict(self, run: int) -> dict[str, Any]:
-        """Run ``run``'s optimizer as torch's ``state_dict()`` shows it after this call:
-        ``{"state": {0: {...}}, "param_groups": [{...keywords, "initial_lr", "params": [0]}]}``.
-        """
-        group = dict(self.hyper[run])
-        group["lr"] = float(self._next_lr[run])
-        defn = get_optimizer(self.optimizers[run])
-        if self._next_momentum is not None and not math.isnan(self._next_momentum[run]):
-            group = defn.with_momentum(group, float(self._next_momentum[run]))
-        for key, value in self._extras[run].items():
-            group[key] = value
-        group.setdefault("initial_lr", float(self.base_lr[run]))
-        group["params"] = [0]
-        state = self._states[run]  # torch lists no entry for a parameter without state
-        return {"state": {0: state} if state else {}, "param_groups": [group]}
-
-    def run_state(self, run: int) -> RunState:
-        """Run ``run`` as a resumable :class:`RunState`."""
-        total = int(self.step_offset[run]) + self.steps
-        last_epoch = total if self._scheduled is not None and self._scheduled[run] else None
-        div = int(self.diverged_step[run])
-        return RunState(
-            optimizer=self.optimizers[run], function=self.function.name,
-            position=tuple(map(float, self.path[-1, run])), step=total,
-            state_dict=self.state_dict(run), scheduler_last_epoch=last_epoch,
-            diverged_step=None if div < 0 else div, label=self.labels[run],
-        )
-
-
 # --------------------------------------------------------------------------------------
 # validation helpers
 # --------------------------------------------------------------------------------------
+def _plain(value):
+    """NumPy numbers and arrays (a start or lr computed with NumPy) as the Python numbers and
+    lists the constraints check."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 def _point(value, key: str) -> tuple[float, float]:
-    if (isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2
-            or not all(is_number(v) and math.isfinite(v) for v in value)):
-        raise SpecError(f"must be a point [x, y] of two finite numbers, got {value!r}", key=key)
-    return float(value[0]), float(value[1])
-
-
-def _steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, Integral) or steps < 0:
-        raise SpecError(f"must be a whole number >= 0, got {steps!r}", key="steps")
-    return int(steps)
+    x, y = checked(POINT, _plain(value), key)
+    return float(x), float(y)
 
 
 def _per_step_table(table, steps: int, n_runs: int, key: str, *, nonneg: bool,
@@ -376,9 +215,8 @@ def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int
     Raises SpecError for an unknown optimizer/keyword/function, a bad value or shape.
     """
     function = get_function(function) if isinstance(function, str) else function
-    steps = _steps(steps)
-    if escape is not None and not (is_number(escape) and escape > 0):
-        raise SpecError(f"must be a number > 0 or None, got {escape!r}", key="escape")
+    steps = checked(STEP_COUNT, _plain(steps), "steps")
+    escape = checked(ESCAPE, _plain(escape), "escape")
     configs = tuple(runs)
     if not configs:
         raise SpecError("needs at least one run", key="runs")
@@ -517,8 +355,7 @@ def run_grid(function: str | TestFunction, optimizers: Sequence[str] = ("Adam", 
             raise SpecError(f"keywords given for {name!r}, which is not among the optimizers",
                             key=f"hyper.{name}")
     for i, lr in enumerate(lrs):
-        if not is_number(lr):
-            raise SpecError(f"must be a number, got {lr!r}", key=f"lr[{i}]")
+        checked(Real(), _plain(lr), f"lr[{i}]")
     configs = [RunConfig(optimizer=name, lr=float(lr), start=tuple(start),
                          hyper=dict(hyper.get(name, {})))
                for name in optimizers for lr in lrs for start in starts]
@@ -527,157 +364,5 @@ def run_grid(function: str | TestFunction, optimizers: Sequence[str] = ("Adam", 
 
 
 def resume_configs(states: Sequence[RunState]) -> list[RunConfig]:
-    """RunConfigs continuing saved runs (as :func:`load_state` returns them)."""
+    """RunConfigs continuing saved runs (as :func:`lrsched.io.state.load_state` returns them)."""
     return [RunConfig(optimizer=s.optimizer, resume=s, label=s.label) for s in states]
-
-
-# --------------------------------------------------------------------------------------
-# state files
-# --------------------------------------------------------------------------------------
-def _jsonable(value):
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
-        return value.item()
-    return value
-
-
-def save_state(result: SimulationResult, runs: Sequence[int] | None = None) -> dict[str, Any]:
-    """The state file's content (a JSON-able dict) for some or all runs of ``result``."""
-    indices = range(result.n_runs) if runs is None else runs
-    out = []
-    for i in indices:
-        s = result.run_state(i)
-        out.append({
-            "label": s.label, "optimizer": s.optimizer, "step": s.step,
-            "position": list(s.position), "scheduler_last_epoch": s.scheduler_last_epoch,
-            "diverged_step": s.diverged_step, "state_dict": _jsonable(s.state_dict),
-        })
-    return {"format": STATE_FORMAT, "version": STATE_VERSION,
-            "function": result.function.name, "runs": out}
-
-
-def dumps_state(result: SimulationResult, runs: Sequence[int] | None = None) -> str:
-    """:func:`save_state` as JSON text (floats written with ``repr``: they round-trip)."""
-    return json.dumps(save_state(result, runs), indent=1, allow_nan=False) + "\n"
-
-
-def _whole(value, key: str, *, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise SpecError(f"must be a whole number >= 0, got {value!r}", key=key)
-    return int(value)
-
-
-def _check_run(i: int, raw, function: str) -> RunState:
-    where = f"runs[{i}]"
-    if not isinstance(raw, dict):
-        raise SpecError("must be a mapping", key=where)
-    for key in ("optimizer", "step", "position", "state_dict"):
-        if key not in raw:
-            raise SpecError(f"missing {key!r} (not written by lrsched?)", key=where)
-    defn = get_optimizer(raw["optimizer"], key=f"{where}.optimizer")
-    step = _whole(raw["step"], f"{where}.step")
-    position = _point(raw["position"], f"{where}.position")
-    last_epoch = _whole(raw.get("scheduler_last_epoch"), f"{where}.scheduler_last_epoch",
-                        optional=True)
-    diverged_step = _whole(raw.get("diverged_step"), f"{where}.diverged_step",
-                           optional=True)
-    sd = raw["state_dict"]
-    if not isinstance(sd, dict) or set(sd) != {"state", "param_groups"}:
-        raise SpecError("must have exactly 'state' and 'param_groups'",
-                        key=f"{where}.state_dict")
-    groups = sd["param_groups"]
-    if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], dict):
-        raise SpecError("must be a list of one param group",
-                        key=f"{where}.state_dict.param_groups")
-    group = dict(groups[0])
-    if group.get("params") != [0]:
-        raise SpecError("must be [0] (one 2-element parameter)",
-                        key=f"{where}.state_dict.param_groups[0].params")
-    prefix = f"{where}.state_dict.param_groups[0]"
-    hyper_in = {k: v for k, v in group.items()
-                if k != "params" and k not in SCHEDULER_GROUP_KEYS}
-    hyper = defn.hyper(hyper_in, prefix=prefix)
-    for key in SCHEDULER_GROUP_KEYS:
-        if key in group and not (is_number(group[key]) and math.isfinite(group[key])):
-            raise SpecError(f"must be a finite number, got {group[key]!r}",
-                            key=f"{prefix}.{key}")
-    state = sd["state"]
-    if not isinstance(state, dict) or not set(state) <= {"0", 0}:
-        raise SpecError("must map parameter 0 to its state",
-                        key=f"{where}.state_dict.state")
-    entry = state.get("0", state.get(0, {}))
-    import_states(defn, hyper, [entry], np.zeros((1, 2)), prefix=f"{where}.state_dict.state.0")
-    # a diverged run's optimizer stays at the step before it diverged
-    expected = step if diverged_step is None else diverged_step - 1
-    if "step" in entry and float(entry["step"]) != expected:
-        raise SpecError(f"state step {entry['step']} does not match the run's step {expected}",
-                        key=f"{where}.step")
-    if "betas" in group:
-        group["betas"] = tuple(group["betas"])
-    return RunState(
-        optimizer=defn.name, function=function, position=position, step=step,
-        state_dict={"state": {0: dict(entry)} if entry else {}, "param_groups": [group]},
-        scheduler_last_epoch=last_epoch, diverged_step=diverged_step,
-        label=raw.get("label") if isinstance(raw.get("label"), str) else None,
-    )
-
-
-def loads_state(text: str, *, source: str | None = None) -> tuple[str, list[RunState]]:
-    """Parse and validate a state file's text: ``(function name, runs)``.
-
-    Raises SpecError (with ``source`` as the file) for text that is not JSON or is cut
-    short, a file that is not an lrsched state file, or runs whose state does not fit
-    their optimizer.
-    """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"not a valid JSON state file (truncated?): {exc.msg}",
-                        file=source, line=exc.lineno, column=exc.colno) from None
-    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-        raise SpecError(f"not an lrsched simulation state file (expected \"format\": "
-                        f"\"{STATE_FORMAT}\")", file=source)
-    if data.get("version") != STATE_VERSION:
-        raise SpecError(f"unsupported state file version {data.get('version')!r} "
-                        f"(this lrsched reads version {STATE_VERSION})", file=source,
-                        key="version")
-    try:
-        function = data.get("function")
-        if not isinstance(function, str):
-            raise SpecError("missing the test function's name", key="function")
-        function = get_function(function).name
-        runs = data.get("runs")
-        if not isinstance(runs, list) or not runs:
-            raise SpecError("must be a non-empty list of runs", key="runs")
-        return function, [_check_run(i, raw, function) for i, raw in enumerate(runs)]
-    except SpecError as exc:
-        raise exc.located(file=source) from None
-
-
-def load_state(path, *, optimizers: Sequence[str] | None = None) -> tuple[str, list[RunState]]:
-    """Read a state file; with ``optimizers``, also require the runs to be of those
-    optimizers (SpecError naming the mismatch otherwise)."""
-    source = str(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError:
-        raise SpecError("not a text (JSON) state file", file=source) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", file=source) from None
-    function, states = loads_state(text, source=source)
-    if optimizers is not None:
-        wanted = {get_optimizer(name).name for name in optimizers}
-        for i, s in enumerate(states):
-            if s.optimizer not in wanted:
-                raise SpecError(f"the saved run is a {s.optimizer} state, not "
-                                f"{' / '.join(sorted(wanted))}", file=source,
-                                key=f"runs[{i}].optimizer")
-    return function, states
