@@ -112,8 +112,11 @@ class Real(Constraint):
     def check(self, value):
         if not is_number(value) or (self.float_only and not isinstance(value, float)):
             self.fail(value)
-        if not math.isfinite(value) or not _in_range(value, self.low, self.high,
-                                                     self.low_closed, self.high_closed):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:          # an int too large for a float is no finite number
+            finite = False
+        if not finite or not _in_range(value, self.low, self.high, self.low_closed, self.high_closed):
             self.fail(value)
         return float(value) if isinstance(value, ExpFloat) else value
 

@@ -37,6 +37,19 @@ class Origin:
     def error(self, path: tuple, message: str) -> SpecError:
         return self.locate(SpecError(message), path)
 
+    def check(self, constraint, value, path: tuple):
+        """``constraint.check(value)`` for the value at ``path``, its errors located there;
+        an integer beyond 2**53 (what float64 holds exactly) is refused first."""
+        huge = _huge_int(value)
+        if huge is not None:
+            where, number = huge
+            raise self.error(path + where, f"must be {constraint}, got {number}, beyond 2**53 = "
+                                           f"{MAX_SPEC_INT} (the largest integer lrsched computes with exactly)")
+        try:
+            return constraint.check(value)
+        except SpecError as exc:
+            raise self.locate(exc, path) from None
+
     def locate(self, exc: SpecError, path: tuple) -> SpecError:
         """Fill in the file, and the line and key of ``path`` (plus the error's own relative
         key, when it has one: ``lr_lambda`` inside ``scheduler`` is ``scheduler.lr_lambda``)."""
@@ -243,18 +256,6 @@ def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str =
 MAX_SPEC_INT = 2 ** 53
 
 
-def _check(constraint, value, origin: Origin, path: tuple):
-    huge = _huge_int(value)
-    if huge is not None:
-        where, number = huge
-        raise origin.error(path + where, f"must be {constraint}, got {number}, beyond 2**53 = {MAX_SPEC_INT} "
-                                         "(the largest integer lrsched computes with exactly)")
-    try:
-        return constraint.check(value)
-    except SpecError as exc:
-        raise origin.locate(exc, path) from None
-
-
 def _huge_int(value, where: tuple = ()):
     """(relative path, value) of the first integer beyond MAX_SPEC_INT in ``value``, or None."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SPEC_INT:
@@ -286,7 +287,7 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
         raise origin.error(name_path, f"must be a string, got {describe_value(name)}")
     epochs, epochs_path = pick("epochs")
     if epochs is not None:
-        epochs = _check(Int(1), epochs, origin, epochs_path)
+        epochs = origin.check(Int(1), epochs, epochs_path)
     optimizer = _optimizer(entry, defaults, path, origin)
     if epochs is not None:
         try:
@@ -341,7 +342,7 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
             group = dict(hyper)
             for k, v in g.items():
                 if k in GROUP_STATE_KEYS:
-                    group[k] = _check(Real(0), v, origin, gpath + (i, k))
+                    group[k] = origin.check(Real(0), v, gpath + (i, k))
                 else:
                     group[k] = _keyword(torch_class, k, v, origin, gpath + (i, k), GROUP_STATE_KEYS)
             groups.append(MappingProxyType(group))
@@ -355,7 +356,7 @@ def _keyword(torch_class, key, value, origin: Origin, path: tuple, also: tuple):
     if torch_class.param(key) is None:
         raise origin.error(path, unknown("keyword", key, torch_class.defaults, owner=torch_class.name,
                                          also=also))
-    return _check(torch_class.param(key).constraint, value, origin, path)
+    return origin.check(torch_class.param(key).constraint, value, path)
 
 
 def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
@@ -381,7 +382,7 @@ def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
         if isinstance(param.constraint, SchedulerList):
             params[key] = _scheduler_list(value, origin, path + (key,))
         else:
-            params[key] = _check(param.constraint, value, origin, path + (key,))
+            params[key] = origin.check(param.constraint, value, path + (key,))
     for param in definition.params + definition.extra_keys:
         if param.name not in params:
             if param.required:

@@ -90,16 +90,6 @@ def load_simulation(source) -> Simulation:
     return parse_simulation(doc.data, Origin(file, doc.marks))
 
 
-def _check(constraint, value, origin: Origin, path: tuple):
-    try:
-        try:
-            return constraint.check(value)
-        except OverflowError:        # an integer too large for a float is no finite number
-            constraint.fail(value)
-    except SpecError as exc:
-        raise origin.locate(exc, path) from None
-
-
 def parse_simulation(data, origin: Origin) -> Simulation:
     """A simulation file's YAML mapping -> :class:`Simulation` (SpecError located in
     ``origin`` for anything wrong)."""
@@ -111,7 +101,7 @@ def parse_simulation(data, origin: Origin) -> Simulation:
                                "'function'): pass it with --schedule, as in `lrsched simulate "
                                f"rosenbrock --schedule {origin.file}`")
     for key in data:
-        _check(KEYS, key, origin, (key,))
+        origin.check(KEYS, key, (key,))
     if "function" not in data:
         raise origin.error((), "missing key 'function' (a test function such as rosenbrock; "
                                "`lrsched simulate --list` shows them)")
@@ -121,9 +111,9 @@ def parse_simulation(data, origin: Origin) -> Simulation:
     if "lr" in data:
         found["lrs"] = _lrs(data["lr"], origin)
     if "steps" in data:
-        found["steps"] = _check(STEPS, data["steps"], origin, ("steps",))
+        found["steps"] = origin.check(STEPS, data["steps"], ("steps",))
     if "start" in data:
-        x, y = _check(START, data["start"], origin, ("start",))
+        x, y = origin.check(START, data["start"], ("start",))
         found["start"] = (float(x), float(y))
     if "scheduler" in data:
         scheduler = parse_scheduler(data["scheduler"], origin, ("scheduler",))
@@ -133,7 +123,7 @@ def parse_simulation(data, origin: Origin) -> Simulation:
 
 
 def _function(value, origin: Origin) -> TestFunction:
-    name = _check(NAME, value, origin, ("function",))
+    name = origin.check(NAME, value, ("function",))
     try:
         return get_function(name, key=None)
     except SpecError as exc:
@@ -142,26 +132,26 @@ def _function(value, origin: Origin) -> TestFunction:
 
 def _lrs(value, origin: Origin) -> tuple:
     if not isinstance(value, list):
-        return (float(_check(LEARNING_RATE, value, origin, ("lr",))),)
+        return (float(origin.check(LEARNING_RATE, value, ("lr",))),)
     if not value:
         raise origin.error(("lr",), f"must be {LEARNING_RATES}")
-    return tuple(float(_check(LEARNING_RATE, v, origin, ("lr", j))) for j, v in enumerate(value))
+    return tuple(float(origin.check(LEARNING_RATE, v, ("lr", j))) for j, v in enumerate(value))
 
 
 def _optimizers(raw, origin: Origin) -> tuple:
-    _check(OPTIMIZERS, raw, origin, ("optimizers",))
+    origin.check(OPTIMIZERS, raw, ("optimizers",))
     return tuple(_optimizer(item, origin, ("optimizers", i)) for i, item in enumerate(raw))
 
 
 def _optimizer(item, origin: Origin, path: tuple) -> OptimizerEntry:
-    _check(OPTIMIZER, item, origin, path)
+    origin.check(OPTIMIZER, item, path)
     keywords, label, type_path = {}, None, path
     if isinstance(item, dict):
         if "type" not in item:
             raise origin.error(path, "missing key 'type' (a torch.optim class such as Adam)")
         type_path = path + ("type",)
-        name = _check(NAME, item["type"], origin, type_path)
-        label = _check(LABEL, item.get("label"), origin, path + ("label",))
+        name = origin.check(NAME, item["type"], type_path)
+        label = origin.check(LABEL, item.get("label"), path + ("label",))
         keywords = {k: v for k, v in item.items() if k not in ENTRY_KEYS}
     else:
         name = item
