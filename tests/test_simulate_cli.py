@@ -274,7 +274,7 @@ def _steps_json(cli, *args):
 @pytest.mark.parametrize("schedule", [None, "cycliclr-adam.yaml"])
 def test_n_steps_saved_and_resumed_for_m_is_n_plus_m(cli, tmp_path, schedule):
     extra = () if schedule is None else ("--schedule", str(ROOT / "configs" / schedule))
-    opts = ("-O", "adam,sgd,nadam", "--lr", "0.003,0.02") + extra
+    opts = ("-O", "adam,sgd,nadam,rmsprop", "--lr", "0.003,0.02") + extra
     state = tmp_path / "state.json"
     first = _steps_json(cli, "rosenbrock", *opts, "--steps", "137", "--save-state", state)
     second = _steps_json(cli, "--resume", state, "--steps", "63", *extra)
@@ -286,7 +286,7 @@ def test_n_steps_saved_and_resumed_for_m_is_n_plus_m(cli, tmp_path, schedule):
             assert a["lr_per_step"] + b["lr_per_step"] == w["lr_per_step"]
             assert a["momentum_per_step"] + b["momentum_per_step"] == w["momentum_per_step"]
     saved = json.loads(state.read_text())
-    assert saved["function"] == "rosenbrock" and len(saved["runs"]) == 6
+    assert saved["function"] == "rosenbrock" and len(saved["runs"]) == 8
     group = saved["runs"][0]["state_dict"]["param_groups"][0]
     assert saved["runs"][0]["state_dict"]["state"]["0"]["step"] == 137.0
     if schedule:   # torch's CyclicLR writes these into the group

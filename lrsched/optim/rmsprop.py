@@ -13,10 +13,12 @@ __all__ = ["RMSPROP", "init_rmsprop", "update_rmsprop"]
 
 def init_rmsprop(params: np.ndarray, hyper) -> dict:
     zeros = np.zeros_like(params, dtype=np.float64)
-    # torch creates momentum_buffer only when momentum > 0 and grad_avg only when centered;
-    # both always exist here and `state_keys` says which ones torch would show.
+    # torch creates grad_avg only when centered, and momentum_buffer only when the momentum
+    # is > 0 at the first step (a scheduler may cycle it there from 0); both always exist
+    # here, `state_keys` says which ones torch shows and `momentum_buffer_set` which runs
+    # have the buffer.
     return {"step": 0.0, "square_avg": zeros, "momentum_buffer": zeros.copy(),
-            "grad_avg": zeros.copy()}
+            "momentum_buffer_set": np.zeros(params.shape[0], dtype=bool), "grad_avg": zeros.copy()}
 
 
 def update_rmsprop(params, grads, state, lr, hyper, *, momentum=None):
@@ -49,7 +51,9 @@ def update_rmsprop(params, grads, state, lr, hyper, *, momentum=None):
         avg = sqrt(square_avg)
     avg = avg + eps
 
-    buf = state["momentum_buffer"]
+    buf, has_buf = state["momentum_buffer"], state["momentum_buffer_set"]
+    if state["step"] == 0:
+        has_buf = np.broadcast_to(np.asarray(mom) > 0, (len(has_buf), 1)).reshape(-1).copy()
     if isinstance(mom, (float, int)):
         if mom > 0:
             buf = addcdiv(buf * mom, grad, avg, 1.0)
@@ -61,13 +65,11 @@ def update_rmsprop(params, grads, state, lr, hyper, *, momentum=None):
         buf = np.where(active, addcdiv(buf * mom, grad, avg, 1.0), buf)
         params = np.where(active, add_scaled(params, buf, -lr), addcdiv(params, grad, avg, -lr))
     return params, {"step": step, "square_avg": square_avg, "momentum_buffer": buf,
-                    "grad_avg": grad_avg}
+                    "momentum_buffer_set": has_buf, "grad_avg": grad_avg}
 
 
 def _state_keys(hyper) -> tuple[str, ...]:
-    keys = ("step", "square_avg")
-    if hyper["momentum"] > 0:
-        keys += ("momentum_buffer",)
+    keys = ("step", "square_avg", "momentum_buffer")   # the buffer where momentum_buffer_set
     if hyper["centered"]:
         keys += ("grad_avg",)
     return keys
