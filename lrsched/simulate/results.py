@@ -168,7 +168,8 @@ class SimulationResult:
 
     def state_dict(self, run: int) -> dict[str, Any]:
         """Run ``run``'s optimizer as torch's ``state_dict()`` shows it after this call:
-        ``{"state": {0: {...}}, "param_groups": [{...keywords, "initial_lr", "params": [0]}]}``.
+        ``{"state": {0: {...}}, "param_groups": [{...keywords, "params": [0]}]}``, with the keys
+        a scheduler's constructor adds to the group (``initial_lr``...) when one drives the run.
         """
         group = dict(self.hyper[run])
         group["lr"] = float(self._next_lr[run])
@@ -177,7 +178,8 @@ class SimulationResult:
             group = defn.with_momentum(group, float(self._next_momentum[run]))
         for key, value in self._extras[run].items():
             group[key] = value
-        group.setdefault("initial_lr", float(self.base_lr[run]))
+        if self._scheduled is not None and self._scheduled[run]:   # torch's LRScheduler sets it
+            group.setdefault("initial_lr", float(self.base_lr[run]))
         group["params"] = [0]
         state = self._states[run]  # torch lists no entry for a parameter without state
         return {"state": {0: state} if state else {}, "param_groups": [group]}
