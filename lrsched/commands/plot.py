@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 import click
@@ -11,9 +12,11 @@ import click
 from lrsched.commands.common import epochs_option, read_specs, schedule_option, to_stdout
 from lrsched.engine import compute
 from lrsched.errors import UsageError
-from lrsched.render.plot import DEFAULT_DPI, DEFAULT_SIZE, FORMATS, PlotFormatError, check_canvas, format_of
+from lrsched.render.plot import (DEFAULT_DPI, DEFAULT_SIZE, FORMATS, MARKED_SCHEDULES, MissingGlyphsWarning,
+                                 PlotFormatError, check_canvas, format_of)
 
 DEFAULT_OUTPUT = "lrsched.png"
+TITLE_CHARS_PER_INCH = 9      # an automatic title longer than this says "N specs"
 
 
 class ImagePath(click.ParamType):
@@ -60,9 +63,10 @@ class Size(click.ParamType):
               show_default=True, help="Figure size in inches, WIDTHxHEIGHT.")
 @click.option("--dpi", type=click.IntRange(10, 1200), metavar="N", default=DEFAULT_DPI, show_default=True,
               help="Pixels per inch (PNG pixel size = size x dpi).")
-@click.option("--no-markers", "no_markers", is_flag=True,
-              help="No faint vertical lines where a schedule changes phase.")
-def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
+@click.option("--markers/--no-markers", default=None,
+              help="Faint vertical lines where a schedule changes phase (default: on for up to "
+                   f"{MARKED_SCHEDULES} schedules).")
+def plot(specs, output, epochs, schedules, log, title, size, dpi, markers):
     """Plot the learning rate (and momentum, where cycled) of every schedule.
 
     Every schedule of every SPEC is drawn on one axes, one colour each; several param groups
@@ -79,13 +83,18 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, no_markers):
 
     check_writable(output)       # before the work, not after
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
-    results = [compute(s) for d in docs for s in d.schedules]
+    results = told_apart([(d, compute(s)) for d in docs for s in d.schedules])
     if title is None:
-        title = default_title(docs)
+        title = default_title(docs, results, budget=round(size[0] * TITLE_CHARS_PER_INCH))
 
     from lrsched.render.plot import figure, save
 
-    fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=not no_markers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingGlyphsWarning)
+        fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=markers)
+    for warning in caught:
+        if issubclass(warning.category, MissingGlyphsWarning):
+            click.echo(f"warning: {warning.message}", err=True)
     save(fig, output)
     to_stdout(lambda: click.echo(output))
 
@@ -97,14 +106,34 @@ def default_output(specs) -> str:
     return Path(specs[0]).stem + ".png"
 
 
-def default_title(docs) -> str:
-    """A spec file's name: its schedule's name when it holds one, else the file stem."""
-    names = []
+def told_apart(pairs) -> list:
+    """The results of ``(document, result)`` pairs, a name shared by schedules of different
+    files prefixed with each file's folder (``v1/config``, ``v2/config``)."""
+    from collections import Counter
+
+    from lrsched.records import replace
+
+    counts = Counter(r.name for _, r in pairs)
+    out = []
+    for doc, result in pairs:
+        if counts[result.name] > 1 and not doc.source.startswith("<") and doc.source != "-":
+            folder = Path(doc.source).resolve().parent.name
+            result = replace(result, name=f"{folder}/{result.name}")
+        out.append(result)
+    return out
+
+
+def default_title(docs, results, *, budget: int = 80) -> str:
+    """A spec file's name: its schedule's name when it holds one, else the file stem; several
+    joined by "vs", or "N specs" past ``budget`` characters."""
+    names, at = [], 0
     for doc in docs:
         if len(doc.schedules) == 1:
-            names.append(doc.schedules[0].name)
+            names.append(results[at].name)
         elif doc.source.startswith("<"):
             names.append(doc.source.strip("<>"))
         else:
             names.append(Path(doc.source).stem)
-    return " vs ".join(names)
+        at += len(doc.schedules)
+    title = " vs ".join(names)
+    return title if len(title) <= budget else f"{len(names)} specs"

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from lrsched.engine import ScheduleResult
-from lrsched.render.style import GROUP_STYLES, MARKER_ALPHA, TITLE_STYLE, colours, style_axes
+from lrsched.render.style import GROUP_STYLES, MARKER_ALPHA, TITLE_STYLE, colours, shortened, style_axes
 
 FORMATS = ("png", "svg", "pdf")
 DEFAULT_SIZE = (8.0, 4.5)      # inches
@@ -27,6 +27,10 @@ DEFAULT_DPI = 150
 MAX_PIXELS = 16384             # per side; Agg refuses beyond 2**16, and nobody needs that much
 
 MAX_MARKERS = 60               # per schedule; denser than that is texture, not structure
+MARKED_SCHEDULES = 6           # past this many schedules, phase markers only clutter (unless asked)
+LABEL_CHARS = 40               # a legend label longer than this is shortened in the middle
+SAME_CURVE = 0.2               # a curve equal to an earlier one on this share of epochs is dashed
+DASHED = (0, (4.5, 3))
 LEGEND_ROWS = 2                # a legend above the axes takes at most this many rows, else it goes right
 SIDE_LEGEND_MAX = 0.35         # a legend column right of the axes takes at most this much width
 AXES_MARGIN = 0.9              # inches of the figure width taken by the y tick labels and label
@@ -109,10 +113,19 @@ def group_label(result: ScheduleResult, group: int) -> str:
 
 def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: bool = False,
            size: tuple[float, float] = DEFAULT_SIZE, dpi: float = DEFAULT_DPI,
-           markers: bool = True):
+           markers: bool | None = None):
     """A Figure of every schedule's lr (one colour each; param groups in that colour with
     their own dash), a momentum panel below when any schedule cycles momentum, and faint
-    vertical lines at each schedule's phase changes (``markers``)."""
+    vertical lines at each schedule's phase changes (``markers``; None: up to
+    MARKED_SCHEDULES schedules).  A curve that coincides with an earlier one is dashed, so
+    both stay visible; a step schedule's last value is drawn to the end of its epoch."""
+    if markers is None:
+        markers = len(results) <= MARKED_SCHEDULES
+    with _fonts_for([title or ""] + [r.name for r in results]):
+        return _figure(results, title, log, size, dpi, markers)
+
+
+def _figure(results, title, log, size, dpi, markers):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -126,11 +139,17 @@ def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: 
     columns = max(1, round(size[0] * dpi))
     palette = colours(len(results))
     handles = []
+    right = 0                                  # where the x axis ends
     drawn_at = {lr_ax: set(), mom_ax: set()}   # a phase change shared by schedules: one line
-    for result, colour in zip(results, palette):
-        handles += _draw(lr_ax, result.lr, result, colour, columns)
+    for i, (result, colour) in enumerate(zip(results, palette)):
+        dashed = coincides(result.lr, [r.lr for r in results[:i]])
+        lines, right_of = _draw(lr_ax, result.lr, result, colour, columns, dashed)
+        handles += lines
+        right = max(right, right_of)
         if result.momentum is not None:
-            _draw(mom_ax, result.momentum, result, colour, columns)
+            earlier = [r.momentum for r in results[:i] if r.momentum is not None]
+            right = max(right, _draw(mom_ax, result.momentum, result, colour, columns,
+                                     coincides(result.momentum, earlier))[1])
         if markers:
             _markers(lr_ax, result, colour, columns, drawn_at[lr_ax])
             if result.momentum is not None:
@@ -140,7 +159,7 @@ def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: 
     for ax in (lr_ax, mom_ax):
         if ax is not None:
             style_axes(ax)
-            ax.set_xlim((0, last) if last > 0 else (-0.5, 0.5))
+            ax.set_xlim((0, right) if right > 0 else (-0.5, 0.5))
     bottom = mom_ax if mom_ax is not None else lr_ax
     _epoch_axis(bottom)
     if last <= 0:
@@ -165,8 +184,12 @@ def save(fig, path: str, fmt: str | None = None) -> None:
     fmt = fmt or format_of(path)
     # no timestamps in vector files, so regenerating an unchanged figure changes no bytes
     metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}.get(fmt)
-    with atomic_open(path, "wb") as fh:
-        fig.savefig(fh, format=fmt, metadata=metadata)
+    from matplotlib import rc_context
+
+    # TrueType (Type 42) fonts in PDF, as IEEE and ACM require; SVG text stays editable text
+    with rc_context({"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none"}):
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format=fmt, metadata=metadata)
 
 
 def _shade(colour, group: int):
@@ -179,20 +202,38 @@ def _shade(colour, group: int):
     return tuple(np.clip(mixed, 0, 1))
 
 
-def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int) -> list:
+def coincides(values: np.ndarray, earlier: Sequence[np.ndarray]) -> bool:
+    """Whether ``values`` equal one of the ``earlier`` curves (group 0) on at least
+    SAME_CURVE of its epochs, so that drawn solid it would hide it."""
+    for other in earlier:
+        n = min(len(values), len(other))
+        if n and np.count_nonzero(values[:n, 0] == other[:n, 0]) >= SAME_CURVE * len(values):
+            return True
+    return False
+
+
+def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
+          dashed: bool = False) -> tuple[list, float]:
+    """The lines of ``values`` (one per group), and where on the x axis they end: a step
+    schedule's last value holds to the end of its epoch."""
     steps = is_step_like(values)
     lines = []
     for g in range(values.shape[1]):
         y = values[:, g]
         idx = envelope(y, columns)
-        (line,) = ax.plot(idx, y[idx], color=_shade(colour, g),
-                          linestyle=GROUP_STYLES[g % len(GROUP_STYLES)],
+        x, yy = idx, y[idx]
+        if steps:
+            x, yy = np.append(idx, len(y)), np.append(y[idx], y[-1])
+        style = GROUP_STYLES[g % len(GROUP_STYLES)]
+        (line,) = ax.plot(x, yy, color=_shade(colour, g),
+                          linestyle=DASHED if dashed and style == "-" else style,
                           linewidth=1.7 if g == 0 else 1.5,
                           drawstyle="steps-post" if steps else "default",
                           marker="o" if len(y) == 1 else None, markersize=4,
-                          label=group_label(result, g), solid_joinstyle="round", zorder=3)
+                          label=shortened(group_label(result, g), LABEL_CHARS),
+                          solid_joinstyle="round", zorder=3)
         lines.append(line)
-    return lines
+    return lines, len(values) if steps else len(values) - 1
 
 
 def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set) -> None:
@@ -281,8 +322,8 @@ def _heading(fig, ax, handles, title: str | None) -> None:
     """
     style = dict(frameon=False, fontsize=9, handlelength=2.2, labelcolor="0.15")
     heading = ax.set_title(title, loc="left", pad=8, **TITLE_STYLE) if title else None
-    if not handles:
-        return
+    if not handles or (len(handles) == 1 and handles[0].get_label() == title):
+        return                                       # the title names the one curve
     renderer = fig.canvas.get_renderer()
     room = (fig.get_figwidth() - AXES_MARGIN) * fig.dpi
     title_width = heading.get_window_extent(renderer).width + 16 if heading else 0
@@ -317,6 +358,53 @@ def _heading(fig, ax, handles, title: str | None) -> None:
         if ncols == 1 or below.get_window_extent(renderer).width <= fig.get_figwidth() * fig.dpi:
             return
         below.remove()
+
+
+class MissingGlyphsWarning(UserWarning):
+    """Text in a figure has characters no installed font can draw (they show as boxes)."""
+
+
+def _fonts_for(texts):
+    """A matplotlib rc context whose font list reaches the characters of ``texts`` (CJK,
+    emoji...) through installed fonts that have them; a MissingGlyphsWarning names those
+    that no installed font has."""
+    from matplotlib import font_manager, rc_context, rcParams
+
+    wanted = {c for t in texts for c in t if ord(c) > 0x2FF}
+    if not wanted:
+        return rc_context()
+    families = list(rcParams["font.family"])
+    primary = font_manager.findfont(font_manager.FontProperties(family=families))
+    missing = wanted - set(_charmap(primary))
+    extra = []
+    if missing:
+        for entry in font_manager.fontManager.ttflist:
+            if entry.name.startswith("Last Resort"):   # its glyphs are the boxes themselves
+                continue
+            covered = missing & set(_charmap(entry.fname))
+            if covered and entry.name not in extra:
+                extra.append(entry.name)
+                missing -= covered
+            if not missing:
+                break
+    if missing:
+        import warnings
+
+        warnings.warn(MissingGlyphsWarning(
+            "no installed font has " + " ".join(sorted(missing)) + "; they are drawn as boxes"))
+    if not extra:
+        return rc_context()
+    sans = list(rcParams["font.sans-serif"])
+    return rc_context({"font.family": ["sans-serif"], "font.sans-serif": sans[:1] + extra + sans[1:]})
+
+
+def _charmap(path: str) -> list:
+    from matplotlib.ft2font import FT2Font
+
+    try:
+        return [chr(c) for c in FT2Font(path).get_charmap()]
+    except (OSError, RuntimeError, ValueError):
+        return []
 
 
 def title_of(fig) -> str:

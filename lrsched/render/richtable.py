@@ -8,6 +8,7 @@ from typing import Iterator, Sequence
 
 from lrsched.engine import ScheduleResult
 from lrsched.render import table as text
+from lrsched.render.style import shortened
 
 
 def _rich_columns(results: Sequence[ScheduleResult]) -> list:
@@ -77,15 +78,6 @@ def _layout(columns, rows: int, width: int | None):
             room -= len(wanting[:room])
             wanting = [i for i in wanting if widths[i] < min(len(columns[i][0]), LABEL_WIDTH)]
     return fmt, widths, parts
-
-
-def shortened(label: str, room: int) -> str:
-    """``label`` cut in the middle to ``room`` characters (a header folds over two lines at
-    most), keeping its start and end, which tell similar names apart."""
-    if len(label) <= room or room < 5:
-        return label
-    head = (room - 1) // 2
-    return label[:head] + "\u2026" + label[len(label) - (room - 1 - head):]
 
 
 def _new_table(columns, widths, *, header: bool = True, epoch_width: int | None = None):

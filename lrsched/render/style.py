@@ -1,4 +1,5 @@
-"""The look of lrsched's figures, shared by every figure it draws: palette, ink, axes style.
+"""The look of lrsched's output, shared by every figure and table: palette, ink, axes style,
+and how a long label is shortened.
 
 Nothing here imports matplotlib until a figure needs it."""
 
@@ -36,3 +37,12 @@ def style_axes(ax) -> None:
     ax.set_axisbelow(True)
     ax.xaxis.label.set(color="0.15", fontsize=10)
     ax.yaxis.label.set(color="0.15", fontsize=10)
+
+
+def shortened(label: str, room: int) -> str:
+    """``label`` cut in the middle to ``room`` characters, keeping its start and end, which
+    tell similar names apart."""
+    if len(label) <= room or room < 5:
+        return label
+    head = (room - 1) // 2
+    return label[:head] + "\u2026" + label[len(label) - (room - 1 - head):]
