@@ -72,16 +72,25 @@ def _column(x, n: int) -> np.ndarray:
 def multiply(factors, marks: tuple = (), in_rows: bool = False) -> Ops:
     """Calls that multiply the lr: ``lr = lr * factor`` (one factor per call, or per call and group)."""
     f = np.asarray(factors, dtype=np.float64)
-    return Ops(_column(f, f.shape[0]), marks=marks, in_rows=in_rows)
+    return Ops(_column(f, f.shape[0]), None, None, None, None, marks, in_rows)
 
 
 def assign(values, momentum=None, marks: tuple = (), in_rows: bool = False) -> Ops:
     """Calls that set the lr outright (LambdaLR, CyclicLR, OneCycleLR, ...), and the momentum."""
     v = np.asarray(values, dtype=np.float64)
     n = v.shape[0]
-    # a = 0 for every op, as a read-only view: no (calls, 1) array to allocate and clear
-    return Ops(np.broadcast_to(np.zeros((1, 1)), (n, 1)), None, _column(v, n),
-               None if momentum is None else _column(momentum, n), marks=marks, in_rows=in_rows)
+    return Ops(_zeros(n), None, _column(v, n), None if momentum is None else _column(momentum, n),
+               None, marks, in_rows)
+
+
+_ZERO = np.zeros(1)
+_ZERO.flags.writeable = False
+
+
+def _zeros(n: int) -> np.ndarray:
+    """``a = 0`` for ``n`` ops, as a read-only (n, 1) view of one zero: no array to allocate
+    and clear for the assignments of a long run."""
+    return np.ndarray((n, 1), buffer=_ZERO, strides=(0, 0))
 
 
 def assign_once(values) -> Ops:

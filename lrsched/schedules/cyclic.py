@@ -1,6 +1,6 @@
 """CyclicLR (Smith, 2017): the lr cycles between base_lr and max_lr; momentum the other way.
 
-Closed form per epoch, computed over the whole run in torch's order of operations::
+Closed form per epoch, computed for each batch of calls in torch's order of operations::
 
     cycle = floor(1 + t / total_size);  x = 1.0 + t / total_size - cycle
     scale = x / step_ratio if x <= step_ratio else (x - 1) / (step_ratio - 1)
@@ -83,7 +83,7 @@ class CyclicStepper(Leaf):
 
     def construct(self, groups: Groups) -> Groups:
         groups = super().construct(groups)
-        self.base = self.base_lrs
+        self.base = self.base_lrs                 # torch: self.base_lrs = base_lrs, after __init__
         return groups
 
     def calls(self, t, live, initial) -> Ops:
