@@ -18,14 +18,6 @@ from lrsched.schedules.registry import SchedulerDef
 from lrsched.schedules.stepper import LAST_EPOCH, Epochs, Groups, Leaf
 
 
-def check_count(p, groups: Groups) -> None:
-    """torch's constructor refusal of a list of lr_lambdas that does not match the groups."""
-    fns = p["lr_lambda"]
-    if isinstance(fns, tuple) and len(fns) != groups.n:
-        raise SpecError(f"expected {groups.n} lr_lambdas (one per param group), got {len(fns)}",
-                        key="lr_lambda")
-
-
 def lambda_factors(p, t: Epochs, n_groups: int, out: np.ndarray | None = None,
                    times: np.ndarray | None = None) -> np.ndarray:
     """Each group's ``lr_lambda`` at the epochs of ``t`` (times ``times[group]``, when given),
@@ -46,12 +38,18 @@ def lambda_factors(p, t: Epochs, n_groups: int, out: np.ndarray | None = None,
     return out
 
 
-class LambdaStepper(Leaf):
-    name = "LambdaLR"
-
+class _LambdaLeaf(Leaf):
     def prepare(self, groups: Groups) -> Groups:
-        check_count(self.p, groups)
+        """torch's constructor refusal of a list of lr_lambdas that does not match the groups."""
+        fns = self.p["lr_lambda"]
+        if isinstance(fns, tuple) and len(fns) != groups.n:
+            raise SpecError(f"expected {groups.n} lr_lambdas (one per param group), got {len(fns)}",
+                            key="lr_lambda")
         return groups
+
+
+class LambdaStepper(_LambdaLeaf):
+    name = "LambdaLR"
 
     def calls(self, t, live, initial) -> Ops:
         ops = t.assign(live.n)                      # base_lr * lmbda(self.last_epoch)
@@ -59,12 +57,8 @@ class LambdaStepper(Leaf):
         return ops
 
 
-class MultiplicativeStepper(Leaf):
+class MultiplicativeStepper(_LambdaLeaf):
     name = "MultiplicativeLR"
-
-    def prepare(self, groups: Groups) -> Groups:
-        check_count(self.p, groups)
-        return groups
 
     def calls(self, t, live, initial) -> Ops:
         if initial:                               # the constructor's step leaves the lr alone
