@@ -9,7 +9,7 @@ import numpy as np
 from lrsched.constraints import SchedulerList
 from lrsched.errors import SpecError
 from lrsched.spec import ScheduleSpec, SchedulerSpec, load_spec
-from lrsched.schedules.base import Groups, Trace
+from lrsched.schedules import Groups, Trace
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class ScheduleResult:
 
 def run_scheduler(scheduler: SchedulerSpec, groups: Groups, rows: int) -> Trace:
     """Run one scheduler (any kind, composite ones included) from ``groups`` for ``rows``."""
-    return scheduler.definition.compute(scheduler.params, groups, rows)
+    return scheduler.definition.run(scheduler.params, groups, rows)
 
 
 def compute(schedule: ScheduleSpec, epochs: int | None = None) -> ScheduleResult:

@@ -1,9 +1,8 @@
 """The ten schedulers of issue 3 (MultiplicativeLR, ConstantLR, LinearLR, PolynomialLR,
 CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR, SequentialLR, ChainedScheduler,
 ReduceLROnPlateau): the torch behaviours that deserve their own assertion, every refusal of
-the golden data with its key and message, and the composition machinery (the op evaluator)
-against a plain sequential loop.  Randomised parity with torch itself runs when torch is
-installed."""
+the golden data with its key and message.  Randomised parity with torch itself runs when
+torch is installed (the op evaluator against its reference: test_evaluate.py)."""
 
 import json
 import math
@@ -16,7 +15,6 @@ from conftest import load_golden
 from lrsched.engine import compute
 from lrsched.errors import SpecError
 from lrsched.schedules import REGISTRY
-from lrsched.schedules.base import Ops, evaluate
 from lrsched.schedules.plateau import improvements
 from lrsched.spec import load_spec
 
@@ -372,62 +370,6 @@ def test_golden_refusal_key_and_message(case):
     assert error.key == key
     assert phrase in error.message
     assert "\n" not in error.message
-
-
-# ---- the op evaluator against a sequential loop ------------------------------------------
-
-def sequential_reference(x0, a, m, b):
-    out = np.empty_like(a)
-    for j in range(a.shape[1]):
-        x = float(x0[j])
-        for i in range(a.shape[0]):
-            x = a[i, j] * (x - m[i, j]) + m[i, j] + b[i, j]
-            out[i, j] = x
-    return out
-
-
-def random_ops(rng: random.Random, n: int, groups: int):
-    """Runs of products, cosine steps about one or two centres, additions and assignments."""
-    a, m, b = np.ones((n, groups)), np.zeros((n, groups)), np.zeros((n, groups))
-    i = 0
-    while i < n:
-        kind, length = rng.choice(["mul", "cos", "add", "set", "neutral"]), rng.choice([1, 2, 5, 70, 300])
-        sl = slice(i, min(n, i + length))
-        size = (sl.stop - sl.start, groups)
-        if kind == "mul":
-            a[sl] = np.asarray([[rng.uniform(0.9, 1.1) for _ in range(groups)] for _ in range(size[0])])
-        elif kind == "cos":
-            a[sl] = np.asarray([[rng.uniform(0.5, 1.5) for _ in range(groups)] for _ in range(size[0])])
-            m[sl] = rng.choice([0.001, 0.05])
-        elif kind == "add":
-            b[sl.start] = rng.uniform(0.001, 0.01)
-        elif kind == "set":
-            a[sl.start], b[sl.start] = 0.0, rng.uniform(0.01, 0.1)
-        i = sl.stop
-    return a, m, b
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_evaluator_is_the_sequential_loop_bit_for_bit(seed):
-    rng = random.Random(seed)
-    groups = rng.choice([1, 2])
-    a, m, b = random_ops(rng, rng.choice([3, 50, 700, 3000]), groups)
-    x0 = np.array([0.1, 0.03][:groups])
-    got = evaluate(x0, Ops(a, m if m.any() else None, b if b.any() else None))
-    np.testing.assert_array_equal(got, sequential_reference(x0, a, m, b))
-
-
-def test_evaluator_chains_of_many_short_dependent_runs():
-    """A product and a cosine step in every call, e.g. ExponentialLR chained with a cosine."""
-    n = 4000
-    rng = np.random.default_rng(3)
-    a = np.empty((n, 1))
-    a[0::2], a[1::2] = 0.999, rng.uniform(0.9, 1.1, (n // 2, 1))
-    m = np.zeros((n, 1))
-    m[1::2] = 0.01
-    b = np.zeros((n, 1))
-    got = evaluate(np.array([0.1]), Ops(a, m, b))
-    np.testing.assert_array_equal(got, sequential_reference(np.array([0.1]), a, m, b))
 
 
 # ---- randomised parity with torch (only where torch is installed) ------------------------

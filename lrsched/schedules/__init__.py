@@ -1,36 +1,31 @@
-"""The scheduler registry: torch class name -> :class:`SchedulerDef`.
+"""The schedulers: :data:`REGISTRY`, every scheduler's :class:`SchedulerDef` by the
+``scheduler.type`` a spec gives, and :func:`lookup`.
 
-One table drives validation, the engine, ``lrsched list`` and the bad-value tests.
+torch's fifteen are defined one family to a module (``step``, ``chainable``, ``lambda_``,
+``cosine``, ``cyclic``, ``onecycle``, ``compose``, ``plateau``); another library's schedules
+are a module of their own, registered here beside them.
 """
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
-from lrsched.errors import SpecError
-from lrsched.suggest import closest
 from lrsched.schedules import chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step
-from lrsched.schedules.base import Groups, SchedulerDef, Trace
+from lrsched.schedules.registry import Registry, SchedulerDef
+from lrsched.schedules.stepper import Groups, Trace
 
-_DEFINITIONS = compose.with_steppers(lambda_.DEFINITIONS + step.DEFINITIONS + cyclic.DEFINITIONS
-                                     + chainable.DEFINITIONS + cosine.DEFINITIONS + onecycle.DEFINITIONS
-                                     + compose.DEFINITIONS + plateau.DEFINITIONS)
+# SPEC.md's (and torch's documentation's) order, for `lrsched list`
+ORDER = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+         "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+         "CyclicLR", "OneCycleLR", "SequentialLR", "ChainedScheduler", "ReduceLROnPlateau")
 
-REGISTRY: MappingProxyType = MappingProxyType({d.name: d for d in _DEFINITIONS})
-_BY_LOWER = {name.lower(): name for name in REGISTRY}
+_TORCH = {d.name: d for family in (lambda_, step, chainable, cosine, cyclic, onecycle, compose, plateau)
+          for d in family.DEFINITIONS}
+
+REGISTRY = Registry(_TORCH[name] for name in ORDER)
 
 
 def lookup(name) -> SchedulerDef:
-    """The definition for a torch class name (case-insensitive), or a SpecError with the
-    closest valid name."""
-    if not isinstance(name, str):
-        raise SpecError(f"must be a scheduler class name such as 'StepLR', got {name!r}")
-    found = _BY_LOWER.get(name.lower())
-    if found is None:
-        near = closest(name, REGISTRY)
-        hint = f"; did you mean '{near}'?" if near else ""
-        raise SpecError(f"unknown scheduler '{name}'{hint} (`lrsched list` shows all)")
-    return REGISTRY[found]
+    """The definition for a spec's ``scheduler.type`` (see :meth:`Registry.lookup`)."""
+    return REGISTRY.lookup(name)
 
 
 __all__ = ["REGISTRY", "lookup", "Groups", "SchedulerDef", "Trace"]

@@ -1,13 +1,14 @@
-"""The chainable decays that multiply the group's *current* lr: MultiplicativeLR, ConstantLR,
-LinearLR, PolynomialLR (StepLR, MultiStepLR and ExponentialLR are in ``step.py``).
+"""The chainable decays that multiply the group's *current* lr by a factor of the epoch:
+ConstantLR, LinearLR, PolynomialLR (StepLR, MultiStepLR and ExponentialLR are in ``step.py``,
+MultiplicativeLR in ``lambda_.py``).
 
 Each ``step()`` multiplies ``group["lr"]`` by a factor that depends only on ``last_epoch``
 (ConstantLR: ``factor`` at epoch 0, ``1.0 / factor`` at ``total_iters``; LinearLR:
 ``1 + (end - start) / (total_iters * start + (t - 1) * (end - start))``; PolynomialLR:
-``((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power``), so a run is
-:func:`~lrsched.schedules.base.chain_multiply` of the per-step factors, computed with the same
-float operations as torch: bit for bit torch's recurrence, not the closed form (LinearLR from
-0.1 with start_factor 0.1 over 10 epochs ends at 0.10000000000000005, as torch's does).
+``((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power``), so a run is the
+cumulative product of the per-step factors, computed with the same float operations as
+torch: bit for bit torch's recurrence, not the closed form (LinearLR from 0.1 with
+start_factor 0.1 over 10 epochs ends at 0.10000000000000005, as torch's does).
 """
 
 from __future__ import annotations
@@ -15,38 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lrsched.constraints import Int, Param, Real
 from lrsched.errors import SpecError
-from lrsched.schedules import lambda_
-from lrsched.schedules.base import (Epochs, Groups, Leaf, Ops, SchedulerDef, assign_once,
-                                    multiply)
-from lrsched.constraints import Expr, Int, Param, Real
-from lrsched.schedules.step import LAST_EPOCH
-
-
-def lambda_at(p, live: Groups, t: Epochs) -> np.ndarray:
-    """Each group's ``lr_lambda(epoch)`` at the consecutive epochs ``t``, shape (len(t), groups)."""
-    return lambda_.lambda_factors({**p, "last_epoch": t.first - 1}, live, len(t))
-
-
-def check_lambda_count(p, groups: Groups) -> None:
-    """torch's constructor refusal of a list of lr_lambdas that does not match the groups."""
-    fns = p["lr_lambda"]
-    if isinstance(fns, tuple) and len(fns) != groups.n:
-        raise SpecError(f"expected {groups.n} lr_lambdas (one per param group), got {len(fns)}",
-                        key="lr_lambda")
-
-
-class MultiplicativeStepper(Leaf):
-    name = "MultiplicativeLR"
-
-    def prepare(self, groups: Groups) -> Groups:
-        check_lambda_count(self.p, groups)
-        return groups
-
-    def calls(self, t, live, initial) -> Ops:
-        if initial:                               # the constructor's step leaves the lr alone
-            return multiply(t.factors())
-        return multiply(lambda_at(self.p, live, t))
+from lrsched.schedules.affine import Ops, assign_once
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import LAST_EPOCH, Leaf
 
 
 class ConstantStepper(Leaf):
@@ -55,7 +29,8 @@ class ConstantStepper(Leaf):
     def calls(self, t, live, initial) -> Ops:
         # torch checks epoch 0 first, and does so in initial mode too
         factor, total = self.p["factor"], self.p["total_iters"]
-        a = t.factors()
+        ops = t.multiply(marks=t.mark(total))
+        a = ops.a
         start, undo = t.index(0), t.index(total)
         if start is not None:
             a[start] = factor
@@ -65,7 +40,7 @@ class ConstantStepper(Leaf):
                                 f"1.0 / factor at epoch {total} (ZeroDivisionError); use a factor "
                                 f"above 0 or more than {total} epochs of it", key="factor")
             a[undo] = 1.0 / factor
-        return multiply(a, t.mark(total))
+        return ops
 
     def closed_form(self, live) -> Ops:
         factor, total = self.p["factor"], self.p["total_iters"]
@@ -77,7 +52,8 @@ class LinearStepper(Leaf):
 
     def calls(self, t, live, initial) -> Ops:
         start, end, total = self.p["start_factor"], self.p["end_factor"], self.p["total_iters"]
-        a = t.factors()
+        ops = t.multiply(marks=t.mark(total))
+        a = ops.a
         zero = t.index(0)
         if zero is not None:
             a[zero] = start
@@ -91,7 +67,7 @@ class LinearStepper(Leaf):
                 np.divide(end - start, ramp, out=ramp)
                 ramp += 1.0
                 a[lo:hi, 0] = ramp
-        return multiply(a, t.mark(total))
+        return ops
 
     def closed_form(self, live) -> Ops:
         start, end, total = self.p["start_factor"], self.p["end_factor"], self.p["total_iters"]
@@ -107,7 +83,8 @@ class PolynomialStepper(Leaf):
 
     def calls(self, t, live, initial) -> Ops:
         total, power = self.p["total_iters"], self.p["power"]
-        a = t.factors()
+        ops = t.multiply(marks=t.mark(total))
+        a = ops.a
         hi = min(total - t.first + 1, len(t))                              # t <= total
         if not initial and hi > 0:
             if total == 0:
@@ -125,7 +102,7 @@ class PolynomialStepper(Leaf):
                                 key="power")
             if power != 1:                           # Python's float ** is C pow; ** 1 is exact
                 np.float_power(ratio, float(power), out=ratio)
-        return multiply(a, t.mark(total))
+        return ops
 
     def closed_form(self, live) -> Ops:
         total, power = self.p["total_iters"], self.p["power"]
@@ -141,15 +118,6 @@ class PolynomialStepper(Leaf):
 TOTAL_ITERS = Param("total_iters", Int(), 5, "epochs until the factor is done changing")
 
 DEFINITIONS = (
-    SchedulerDef(
-        "MultiplicativeLR", "multiply the current lr by a function of the epoch at every step",
-        (Param("lr_lambda", Expr("epoch", per_group=True),
-               doc="factor as an expression in epoch; a list gives one per group"), LAST_EPOCH),
-        formula="lr_t = lr_{t-1} * lr_lambda(t)",
-        example={"lr": 0.1, "epochs": 20,
-                 "scheduler": {"type": "MultiplicativeLR", "lr_lambda": "lambda epoch: 0.95"}},
-        stepper=MultiplicativeStepper,
-    ),
     SchedulerDef(
         "ConstantLR", "multiply the lr by a constant factor until total_iters, then undo it",
         (Param("factor", Real(0, 1), 1.0 / 3, "the factor applied until total_iters (0 to 1)"),

@@ -22,7 +22,7 @@ below 1e-13 for eta_min/lr <= 1e-3 at any T_max, but 1.4e-12 at eta_min/lr = 0.0
 eta_min/lr = 2 with T_max 50,000.  So lrsched does not use it: these steps are evaluated in
 torch's order, op by op -- as arrays across periods (each trough starts an independent
 stretch) when periods are short, else in a tight loop over Python floats (about 0.1 us per
-epoch; :func:`~lrsched.schedules.base.evaluate`).  Every CosineAnnealingLR run is then bit for
+epoch; :func:`~lrsched.schedules.evaluate.evaluate`).  Every CosineAnnealingLR run is then bit for
 bit torch's, at ~40x the NumPy floor for long periods with eta_min != 0 (still ~250x faster
 than stepping torch).
 
@@ -37,10 +37,11 @@ import math
 
 import numpy as np
 
-from lrsched.errors import SpecError
-from lrsched.schedules.base import Epochs, Leaf, Ops, SchedulerDef, assign, assign_once, multiply
 from lrsched.constraints import Int, Param, Real
-from lrsched.schedules.step import LAST_EPOCH
+from lrsched.errors import SpecError
+from lrsched.schedules.affine import Ops, assign_once
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import LAST_EPOCH, Epochs, Leaf
 
 
 class CosineStepper(Leaf):
@@ -48,7 +49,7 @@ class CosineStepper(Leaf):
 
     def calls(self, t, live, initial) -> Ops:
         if initial:                               # the constructor's step leaves the lr alone
-            return multiply(t.factors())
+            return t.multiply()
         period, eta_min = self.p["T_max"], float(self.p["eta_min"])
         if period == 0:
             raise SpecError("T_max 0 makes torch divide by zero at the first step "
@@ -63,9 +64,11 @@ class CosineStepper(Leaf):
         np.cos(cosines, out=cosines)               # torch: cos(pi * t / T_max)
         cosines += 1
         rises = self._after_troughs(t)            # calls at which torch adds instead
+        marks = self._phase_changes(t)
         # (1 + cos(pi t / T)) / (1 + cos(pi (t - 1) / T)); a pure product run (eta_min 0, no
-        # trough in it) writes its factors straight into the run's rows
-        a = t.factors()[:, 0] if eta_min == 0 and not rises.size else np.empty(n)
+        # trough in it) is the batch's products
+        products = t.multiply(marks=marks) if eta_min == 0 and not rises.size else None
+        a = np.empty(n) if products is None else products.a[:, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(cosines[1:], cosines[:-1], out=a)
         zero = np.flatnonzero(cosines[:-1] == 0)
@@ -73,6 +76,8 @@ class CosineStepper(Leaf):
             at = t.first + int(np.setdiff1d(zero, rises)[0])
             raise SpecError(f"T_max {period!r} makes torch divide by zero at epoch {at} "
                             "(ZeroDivisionError)", key="T_max")
+        if products is not None:
+            return products
         a[rises] = 1.0
         m = b = None
         if eta_min != 0:
@@ -81,7 +86,7 @@ class CosineStepper(Leaf):
         if rises.size:
             b = np.zeros((n, live.n))
             b[rises] = (self.base - eta_min) * (1 - math.cos(math.pi / period)) / 2
-        return Ops(a[:, None], m, b, marks=self._phase_changes(t))
+        return Ops(a[:, None], m, b, marks=marks)
 
     def _after_troughs(self, t) -> np.ndarray:
         """Calls with (t - 1 - T_max) % (2 T_max) == 0, where torch adds instead of scaling."""
@@ -121,16 +126,18 @@ class WarmRestartsStepper(Leaf):
     def initial_step(self, live) -> Ops:        # _initial_step() calls this class's step()
         return self.step(1, live)
 
-    def step(self, n, live, out=None) -> Ops:
+    def step(self, n, live, rows=None) -> Ops:
+        t = Epochs(self.last_epoch + 1, n, rows)
         t_cur, t_i, restarts = self._advance(n)
         eta_min = self.p["eta_min"]
         cosine = np.cos(np.pi * t_cur / t_i)                  # torch: pi * T_cur / T_i
         cosine += 1
-        values = Epochs(0, n, *(out or ())).values(live.n)
+        ops = t.assign(live.n, marks=restarts)
+        values = ops.b
         np.multiply(cosine[:, None], self.base[None, :] - eta_min, out=values)
         values /= 2
         values += eta_min                     # eta_min + (base - eta_min) * (1 + cos) / 2
-        return assign(values, marks=restarts)
+        return ops
 
     def update0(self, live) -> Ops:
         # SequentialLR's _update_lr(0): get_lr with T_cur/T_i as they are (torch leaves them)

@@ -1,6 +1,6 @@
 """CyclicLR (Smith, 2017): the lr cycles between base_lr and max_lr; momentum the other way.
 
-Closed form per epoch, computed over the whole run in torch's order of operations::
+Closed form per epoch, computed for each batch of calls in torch's order of operations::
 
     cycle = floor(1 + t / total_size);  x = 1.0 + t / total_size - cycle
     scale = x / step_ratio if x <= step_ratio else (x - 1) / (step_ratio - 1)
@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.errors import SpecError
-from lrsched.schedules.base import Groups, SchedulerDef, Trace, epochs_of, no_momentum, per_group
 from lrsched.constraints import Bool, Choice, Expr, Maybe, Param, PerGroup, Real, Str
-from lrsched.schedules.step import LAST_EPOCH
+from lrsched.errors import SpecError
+from lrsched.records import replace
+from lrsched.schedules.affine import Ops
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import LAST_EPOCH, Groups, Leaf
 
 MODES = ("triangular", "triangular2", "exp_range")
 
@@ -45,48 +47,69 @@ def _scale(p, cycle: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.float_power(float(p["gamma"]), t.astype(np.float64))   # exp_range: per iteration
 
 
-def cyclic_lr(p, groups: Groups, rows: int) -> Trace:
-    last_epoch = p["last_epoch"]
-    n = groups.n
-    base_lrs = per_group("base_lr", p["base_lr"], n)
-    max_lrs = per_group("max_lr", p["max_lr"], n)
-    key = None
-    if p["cycle_momentum"]:
-        key = groups.momentum_key
-        if key is None:
-            raise no_momentum(groups.optimizer)
-        base_m = per_group("base_momentum", p["base_momentum"], n)
-        max_m = per_group("max_momentum", p["max_momentum"], n)
-    # The constructor's own step reads torch's base_lrs (the groups' initial_lr, which a fresh
-    # run sets to base_lr unless a group already carries one); later steps read base_lr.
-    if last_epoch == -1:
-        first_base = np.array([b if ini is None else ini for b, ini in zip(base_lrs, groups.initial_lr)])
-    else:
-        first_base = groups.base_lrs(last_epoch)
+class CyclicStepper(Leaf):
+    """The constructor's own step reads torch's ``base_lrs`` (the groups' ``initial_lr``, which a
+    fresh run sets to base_lr unless a group already carries one); then the constructor sets
+    ``self.base_lrs = base_lr`` and every later call reads that."""
 
-    up = float(p["step_size_up"])
-    down = float(p["step_size_down"]) if p["step_size_down"] is not None else up
-    total = up + down
-    ratio = up / total
-    t = epochs_of(last_epoch, rows)
-    q = t / total
-    cycle = np.floor(1 + q).astype(np.int64)
-    x = 1.0 + q - cycle
-    rising = x <= ratio
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(rising, x / ratio, (x - 1) / (ratio - 1))
-    scale = _scale(p, cycle, t)
-    bases = np.repeat(base_lrs[None, :], rows, axis=0)
-    bases[:1] = first_base
-    lr = bases + ((max_lrs - base_lrs)[None, :] * factor[:, None]) * scale[:, None]
-    lr[:1] = first_base + ((max_lrs - first_base) * factor[0]) * scale[0]
-    momentum = None
-    if key is not None:
-        momentum = max_m[None, :] - ((max_m - base_m)[None, :] * factor[:, None]) * scale[:, None]
-    # markers: each peak (the last rising row) and each trough (a new cycle's first row)
-    peaks = np.flatnonzero(rising[:-1] & ~rising[1:])
-    troughs = np.flatnonzero(np.diff(cycle) != 0) + 1
-    return Trace(lr, momentum, tuple(int(i) for i in np.union1d(peaks, troughs)))
+    name = "CyclicLR"
+
+    def __init__(self, params) -> None:
+        super().__init__(params)
+        self.cycles_momentum = bool(params["cycle_momentum"])
+        up = float(params["step_size_up"])
+        down = float(params["step_size_down"]) if params["step_size_down"] is not None else up
+        self.total = up + down
+        self.ratio = up / self.total
+
+    def prepare(self, groups: Groups) -> Groups:
+        p = self.p
+        self.base_lrs = groups.per_group("base_lr", p["base_lr"])
+        self.max_lrs = groups.per_group("max_lr", p["max_lr"])
+        fresh = p["last_epoch"] == -1
+        if fresh:                                 # torch: group["lr"] = base_lr
+            groups = replace(groups, lr=self.base_lrs.copy())
+        if self.cycles_momentum:
+            groups.require_momentum()
+            self.base_momentum = groups.per_group("base_momentum", p["base_momentum"])
+            self.max_momentum = groups.per_group("max_momentum", p["max_momentum"])
+            if fresh:
+                extra = tuple({**(groups.extra[i] if i < len(groups.extra) else {}),
+                               "max_momentum": float(self.max_momentum[i]),
+                               "base_momentum": float(self.base_momentum[i])}
+                              for i in range(groups.n))
+                groups = replace(groups, momentum=self.max_momentum.copy(), extra=extra)
+        return groups
+
+    def construct(self, groups: Groups) -> Groups:
+        groups = super().construct(groups)
+        self.base = self.base_lrs                 # torch: self.base_lrs = base_lrs, after __init__
+        return groups
+
+    def calls(self, t, live, initial) -> Ops:
+        epochs = t.array(-1)                      # and the epoch before, for the marks
+        q = epochs / self.total
+        cycle = np.floor(1 + q).astype(np.int64)
+        x = 1.0 + q - cycle
+        rising = x <= self.ratio
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(rising, x / self.ratio, (x - 1) / (self.ratio - 1))[1:, None]
+        scale = _scale(self.p, cycle[1:], epochs[1:])[:, None]
+        # marks: each peak (the last rising call) and each trough (a new cycle's first call)
+        peaks = np.flatnonzero(rising[1:-1] & ~rising[2:])
+        troughs = np.flatnonzero(np.diff(cycle) != 0)
+        ops = t.assign(live.n, self.cycles_momentum,
+                       tuple(int(i) for i in np.union1d(peaks, troughs)))
+        lr = ops.b                                # base_lr + (max_lr - base_lr) * factor * scale
+        np.multiply(self.max_lrs - self.base, factor, out=lr)
+        lr *= scale
+        lr += self.base
+        if self.cycles_momentum:                  # max_m - (max_m - base_m) * factor * scale
+            momentum = ops.momentum
+            np.multiply(self.max_momentum - self.base_momentum, factor, out=momentum)
+            momentum *= scale
+            np.subtract(self.max_momentum, momentum, out=momentum)
+        return ops
 
 
 DEFINITIONS = (
@@ -106,7 +129,7 @@ DEFINITIONS = (
             Param("max_momentum", PerGroup(Real()), 0.9, doc="upper momentum bound"),
             LAST_EPOCH,
         ),
-        cyclic_lr,
+        stepper=CyclicStepper,
         formula="lr = base_lr + (max_lr - base_lr) * triangle(t) * scale_fn(cycle | t)",
         example={"optimizer": {"type": "SGD", "lr": 0.01, "momentum": 0.9}, "epochs": 40,
                  "scheduler": {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5}},

@@ -26,11 +26,12 @@ from types import MappingProxyType
 
 import numpy as np
 
+from lrsched.constraints import Bool, Choice, Int, Maybe, Param, PerGroup, Real
 from lrsched.errors import SpecError
 from lrsched.records import replace
-from lrsched.schedules.base import Groups, Leaf, Ops, SchedulerDef, assign, no_momentum, per_group, trace
-from lrsched.constraints import Bool, Choice, Int, Maybe, Param, PerGroup, Real
-from lrsched.schedules.step import LAST_EPOCH
+from lrsched.schedules.affine import Ops
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import LAST_EPOCH, Groups, Leaf
 
 
 def total_steps(p) -> int:
@@ -74,11 +75,10 @@ class OneCycleStepper(Leaf):
         else:
             self.ends = (float(pct * self.total) - 1, self.total - 1)
         self.cycles_momentum = bool(params["cycle_momentum"])
-        self.rows = None                          # set when run alone, for the message
 
     def prepare(self, groups: Groups) -> Groups:
         p, n = self.p, groups.n
-        max_lrs = per_group("max_lr", p["max_lr"], n)
+        max_lrs = groups.per_group("max_lr", p["max_lr"])
         extra = [dict(groups.extra[i]) if i < len(groups.extra) else {} for i in range(n)]
         initial = list(groups.initial_lr)
         momentum = groups.momentum
@@ -93,10 +93,9 @@ class OneCycleStepper(Leaf):
                 extra[i]["max_lr"] = float(max_lrs[i])
                 extra[i]["min_lr"] = initial[i] / p["final_div_factor"]
         if self.cycles_momentum:
-            if groups.momentum_key is None:
-                raise no_momentum(groups.optimizer)
-            max_m = per_group("max_momentum", p["max_momentum"], n)
-            base_m = per_group("base_momentum", p["base_momentum"], n)
+            groups.require_momentum()
+            max_m = groups.per_group("max_momentum", p["max_momentum"])
+            base_m = groups.per_group("base_momentum", p["base_momentum"])
             if fresh:
                 momentum = max_m.copy()
                 for i in range(n):
@@ -128,11 +127,11 @@ class OneCycleStepper(Leaf):
         three = bool(self.p["three_phase"])
         if t.last > self.total:
             key = "total_steps" if self.p["total_steps"] is not None else "epochs"
-            if self.rows is not None:            # run alone: say how many epochs fit
+            if self.standalone_rows is not None:      # run alone: say how many epochs fit
                 allowed = self.total - self.p["last_epoch"]
                 raise SpecError(f"allows at most {allowed} epochs (rows up to step total_steps = "
                                 f"{self.total}; torch raises when stepped past it), got "
-                                f"{self.rows}", key=key)
+                                f"{self.standalone_rows}", key=key)
             raise SpecError(f"is stepped {max(t.first, self.total + 1)} times but total_steps is "
                             f"{self.total} (torch raises ValueError when stepped past total_steps); "
                             "raise total_steps or end it sooner", key=key)
@@ -163,15 +162,14 @@ class OneCycleStepper(Leaf):
             weight *= np.pi
             np.cos(weight, out=weight)
             weight += 1
-        lr = self._anneal(keys, _LR_KEYS[three], bound, weight, t.values(live.n))
-        momentum = None
-        if self.cycles_momentum:
-            momentum = self._anneal(keys, _MOMENTUM_KEYS[three], bound, weight,
-                                    t.values(live.n, momentum=True))
         marks = [lo for lo in bound[1:-1] if 0 < lo < n]
         if self._phase(t.first - 1) != self._phase(t.first):
             marks.insert(0, 0)
-        return assign(lr, momentum, tuple(sorted(set(marks))))
+        ops = t.assign(live.n, self.cycles_momentum, tuple(sorted(set(marks))))
+        self._anneal(keys, _LR_KEYS[three], bound, weight, ops.b)
+        if self.cycles_momentum:
+            self._anneal(keys, _MOMENTUM_KEYS[three], bound, weight, ops.momentum)
+        return ops
 
     def _phase(self, step: int) -> int:
         """The phase torch anneals in at ``step``: the first whose end_step is >= it."""
@@ -193,12 +191,6 @@ class OneCycleStepper(Leaf):
         return out
 
 
-def one_cycle_lr(p, groups: Groups, rows: int):
-    stepper = OneCycleStepper(p)
-    stepper.rows = rows
-    return trace(stepper, groups, rows)
-
-
 DEFINITIONS = (
     SchedulerDef(
         "OneCycleLR", "the 1cycle policy: warm up to max_lr, then anneal far below the start",
@@ -217,11 +209,10 @@ DEFINITIONS = (
             Param("three_phase", Bool(), False, "a third phase down to min_lr (the original paper)"),
             LAST_EPOCH,
         ),
-        one_cycle_lr,
+        stepper=OneCycleStepper,
         formula="lr = anneal(phase start, phase end, (t - start_step) / (end_step - start_step))",
         example={"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}, "epochs": 101,
                  "scheduler": {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 100}},
         check=_check,
-        stepper=OneCycleStepper,
     ),
 )

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrsched.errors import SpecError
-from lrsched.schedules.base import Groups, SchedulerDef, Trace, per_group
 from lrsched.constraints import Choice, Int, Metrics, Param, PerGroup, Real
+from lrsched.errors import SpecError
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import Groups, Trace
 
 
 def metric_values(p, rows: int) -> np.ndarray:
@@ -118,9 +119,12 @@ def _improvements_by_minima(x: np.ndarray, g) -> np.ndarray:
 
 
 def reduce_lr_on_plateau(p, groups: Groups, rows: int) -> Trace:
+    """The whole run at once.  ReduceLROnPlateau is the one scheduler without a
+    :class:`~lrsched.schedules.stepper.Stepper`: its ``step()`` needs the metric, which
+    SequentialLR and ChainedScheduler cannot pass (torch refuses it as their child)."""
     values = metric_values(p, rows)
     n_groups, steps = groups.n, len(values)
-    min_lrs = per_group("min_lr", p["min_lr"], n_groups).tolist()
+    min_lrs = groups.per_group("min_lr", p["min_lr"]).tolist()
     factor, eps, patience, cooldown = p["factor"], p["eps"], p["patience"], p["cooldown"]
     better = np.flatnonzero(improvements(values, p["mode"], p["threshold"], p["threshold_mode"])) + 1
     # Steps (1-based: step s reads values[s - 1]) with more than `patience` bad epochs in a row
@@ -173,7 +177,7 @@ DEFINITIONS = (
             Param("min_lr", PerGroup(Real()), 0, "lower bound on the lr (one per group, or a list)"),
             Param("eps", Real(), 1e-8, "a cut smaller than eps is skipped"),
         ),
-        reduce_lr_on_plateau,
+        compute=reduce_lr_on_plateau,
         formula="lr = max(lr * factor, min_lr) after more than patience epochs without improvement",
         example={"lr": 0.1, "epochs": 30,
                  "scheduler": {"type": "ReduceLROnPlateau", "patience": 2, "factor": 0.5,

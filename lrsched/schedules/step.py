@@ -13,11 +13,10 @@ from collections import Counter
 
 import numpy as np
 
-from lrsched.schedules.base import Leaf, Ops, SchedulerDef, assign_once, multiply
 from lrsched.constraints import Int, IntList, Param, Real
-
-LAST_EPOCH = Param("last_epoch", Int(-1), -1,
-                   "index of the last epoch when resuming (groups then need initial_lr)")
+from lrsched.schedules.affine import Ops, assign_once
+from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.stepper import LAST_EPOCH, Leaf
 
 
 class StepStepper(Leaf):
@@ -27,9 +26,9 @@ class StepStepper(Leaf):
         size = self.p["step_size"]
         first = max(-(-t.first // size) * size, size)        # the first nonzero multiple >= t
         decays = np.arange(first - t.first, len(t), size)
-        a = t.factors()
-        a[decays] = self.p["gamma"]
-        return multiply(a, tuple(decays.tolist()))
+        ops = t.multiply(marks=tuple(decays.tolist()))
+        ops.a[decays] = self.p["gamma"]
+        return ops
 
     def closed_form(self, live) -> Ops:
         return assign_once(self.base * self.p["gamma"] ** (0 // self.p["step_size"]))
@@ -39,12 +38,15 @@ class MultiStepStepper(Leaf):
     name = "MultiStepLR"
 
     def calls(self, t, live, initial) -> Ops:
-        a = t.factors()
+        decays = {}
         for milestone, count in Counter(self.p["milestones"]).items():
             i = t.index(milestone)
             if i is not None:
-                a[i] = self.p["gamma"] ** count      # a Python float power, as torch
-        return multiply(a, tuple(int(i) for i in np.flatnonzero(a[:, 0] != 1.0)))
+                decays[i] = self.p["gamma"] ** count      # a Python float power, as torch
+        ops = t.multiply(marks=tuple(sorted(i for i, f in decays.items() if f != 1.0)))
+        for i, f in decays.items():
+            ops.a[i] = f
+        return ops
 
     def closed_form(self, live) -> Ops:
         count = bisect_right(sorted(self.p["milestones"]), 0)
@@ -55,7 +57,7 @@ class ExponentialStepper(Leaf):
     name = "ExponentialLR"
 
     def calls(self, t, live, initial) -> Ops:
-        return multiply(t.factors(1.0 if initial else float(self.p["gamma"])))
+        return t.multiply(1.0 if initial else float(self.p["gamma"]))
 
     def closed_form(self, live) -> Ops:
         return assign_once(self.base * self.p["gamma"] ** 0)
