@@ -17,7 +17,7 @@ from lrsched.errors import SpecError
 from lrsched.limits import check_memory
 from lrsched.suggest import did_you_mean, unknown
 from lrsched.schedules import REGISTRY, lookup
-from lrsched.schedules.base import Groups
+from lrsched.schedules import Groups
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.optimizers import optimizer_class
 from lrsched.io.yamlload import Document, dotted, load_yaml, read_source

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from lrsched.schedules import REGISTRY
-from lrsched.schedules.base import SchedulerDef
+from lrsched.schedules import SchedulerDef
 from lrsched.optimizers import TORCH_OPTIMIZERS, OptimizerClass
 
 
