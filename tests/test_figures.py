@@ -185,3 +185,19 @@ def render_charmap(path):
         return set(FT2Font(path).get_charmap())
     except Exception:   # a font file FreeType cannot read
         return set()
+
+
+def test_a_cycled_momentum_is_drawn_beside_the_lr_and_a_constant_lr_gets_a_strip(tmp_path, monkeypatch):
+    from lrsched.render import simulate as sim_render
+
+    figures = []
+    real = sim_render.figure
+    monkeypatch.setattr(sim_render, "figure", lambda *a, **k: figures.append(real(*a, **k)) or figures[-1])
+    run = run_cli("simulate", "rosenbrock", "-O", "adam", "--steps", "300", "--schedule",
+                  ROOT / "configs/cycliclr-adam.yaml", "-o", tmp_path / "a.png", "-f", "json")
+    assert run.code == 0, run
+    lines = [line for ax in figures[-1].axes for line in ax.lines if str(line.get_gid()).startswith("momentum:")]
+    assert len(lines) == 1 and lines[0].axes.get_ylabel() == "beta1 (dotted)"
+    assert run_cli("simulate", "rosenbrock", "-O", "adam", "--steps", "30", "-o", tmp_path / "b.png").code == 0
+    loss, lr = (ax for ax in figures[-1].axes if ax.get_ylabel() in ("f − f_min", "learning rate"))
+    assert lr.get_position().height < 0.3 * loss.get_position().height

@@ -321,11 +321,14 @@ def _heading(fig, ax, handles, title: str | None) -> None:
     the room its y labels take (the layout engine settles the rest).
     """
     style = dict(frameon=False, fontsize=9, handlelength=2.2, labelcolor="0.15")
-    heading = ax.set_title(title, loc="left", pad=8, **TITLE_STYLE) if title else None
-    if not handles or (len(handles) == 1 and handles[0].get_label() == title):
-        return                                       # the title names the one curve
     renderer = fig.canvas.get_renderer()
     room = (fig.get_figwidth() - AXES_MARGIN) * fig.dpi
+    one_curve = len(handles) == 1 and handles[0].get_label() == title
+    heading = ax.set_title(title, loc="left", pad=8, **TITLE_STYLE) if title else None
+    if heading is not None:
+        title = fit_width(heading, room)
+    if not handles or one_curve:
+        return                                       # the title names the one curve
     title_width = heading.get_window_extent(renderer).width + 16 if heading else 0
     fallback = None
     for ncols in range(min(len(handles), 8), 0, -1):
@@ -352,12 +355,7 @@ def _heading(fig, ax, handles, title: str | None) -> None:
         return
     # long labels: a column would squeeze the axes; rows under them instead
     side.remove()
-    for ncols in range(min(len(handles), 8), 0, -1):
-        below = fig.legend(handles=handles, loc="outside lower center", ncols=ncols,
-                           columnspacing=1.4, handletextpad=0.5, **style)
-        if ncols == 1 or below.get_window_extent(renderer).width <= fig.get_figwidth() * fig.dpi:
-            return
-        below.remove()
+    fit_legend(fig, handles, min(len(handles), 8), columnspacing=1.4, handletextpad=0.5, **style)
 
 
 class MissingGlyphsWarning(UserWarning):
@@ -405,6 +403,34 @@ def _charmap(path: str) -> list:
         return [chr(c) for c in FT2Font(path).get_charmap()]
     except (OSError, RuntimeError, ValueError):
         return []
+
+
+def fit_width(text, room: float) -> str:
+    """Wrap the text artist ``text`` onto lines no wider than ``room`` pixels (a title wider
+    than its figure); returns the text it now holds."""
+    import textwrap
+
+    renderer = text.figure.canvas.get_renderer()
+    content = text.get_text()
+    for _ in range(8):
+        width = text.get_window_extent(renderer).width
+        if width <= room:
+            break
+        longest = max(map(len, content.splitlines()))
+        content = textwrap.fill(" ".join(content.split()), max(8, int(longest * room / width) - 1))
+        text.set_text(content)
+    return content
+
+
+def fit_legend(fig, handles, ncols: int, **style):
+    """A legend below the axes (``outside lower center``) in at most ``ncols`` columns,
+    fewer until it fits the figure's width."""
+    renderer = fig.canvas.get_renderer()
+    for n in range(max(1, ncols), 0, -1):
+        legend = fig.legend(handles=handles, loc="outside lower center", ncols=n, **style)
+        if n == 1 or legend.get_window_extent(renderer).width <= fig.bbox.width:
+            return legend
+        legend.remove()
 
 
 def title_of(fig) -> str:

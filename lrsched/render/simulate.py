@@ -21,6 +21,7 @@ import numpy as np
 
 from lrsched.functions import TestFunction
 from lrsched.optim import get_optimizer
+from lrsched.render.style import shortened
 from lrsched.simulate.results import SimulationResult
 
 __all__ = [
@@ -110,11 +111,16 @@ def caption(result: SimulationResult) -> str:
     return f"{f.name} from {where}, {result.steps} steps, {f_min}"
 
 
+TITLE_NAMES_CHARS = 60      # the names in an automatic title, at most
+
+
 def figure_title(result: SimulationResult, scheduler: str | None = None) -> str:
     """``Adam, RAdam, AdamW on rosenbrock (lr 0.005, 2000 steps)``: at most four names, then
     the lr (or how many lrs, or the ``scheduler`` class that drove them)."""
     names = list(dict.fromkeys(display_name(result, i) for i in range(result.n_runs)))
     shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    if len(shown) > TITLE_NAMES_CHARS:      # long labels: say how many instead
+        shown = f"{len(names)} optimizers" if len(names) > 1 else shortened(names[0], TITLE_NAMES_CHARS)
     lrs = sorted(set(result.base_lr.tolist()))
     lr_text = f"lr {lrs[0]:g}" if len(lrs) == 1 else f"{len(lrs)} lrs"
     if scheduler is not None:
@@ -399,6 +405,13 @@ def _few_decades(ax, values: np.ndarray) -> None:
     ax.tick_params(axis="y", which="minor", labelsize=9, labelcolor="0.2")
 
 
+def momentum_name(result: SimulationResult) -> str:
+    """What the cycled momentum is called: ``beta1`` (the Adam family), ``momentum``, or both."""
+    names = sorted({"beta1" if get_optimizer(result.optimizers[i]).momentum_key == "betas" else "momentum"
+                    for i in range(result.n_runs) if not np.all(np.isnan(result.momentum[:, i]))})
+    return " / ".join(names)
+
+
 def _legend_columns(result: SimulationResult) -> int:
     """One column per optimizer when each has the same number of runs (legends fill column
     by column, so each column then lists one optimizer's lrs); else up to four."""
@@ -424,14 +437,16 @@ def figure(result: SimulationResult, *, title: str | None = None,
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    from lrsched.render.plot import check_canvas, envelope
+    from lrsched.render.plot import LABEL_CHARS, check_canvas, envelope, fit_legend, fit_width
     from lrsched.render.style import INK, TITLE_STYLE, style_axes
 
     check_canvas(size, dpi)
     fn = result.function
     fig = Figure(figsize=size, dpi=dpi, layout="constrained", facecolor="white")
     FigureCanvasAgg(fig)
-    grid = fig.add_gridspec(2, 2, width_ratios=(1.0, 1.08), height_ratios=(2.1, 1.0))
+    constant_lr = result.steps == 0 or bool(np.all(result.lr == result.lr[:1]))
+    # a constant lr needs a strip, not a third of the figure
+    grid = fig.add_gridspec(2, 2, width_ratios=(1.0, 1.08), height_ratios=(2.1, 0.45 if constant_lr else 1.0))
     ax_map = fig.add_subplot(grid[:, 0])
     ax_loss = fig.add_subplot(grid[0, 1])
     ax_lr = fig.add_subplot(grid[1, 1], sharex=ax_loss)
@@ -467,7 +482,7 @@ def figure(result: SimulationResult, *, title: str | None = None,
                     gid=f"path:{i}", solid_joinstyle="round", solid_capstyle="round")
         starts.add(tuple(result.path[0, i]))
         end = result.path[-1, i]
-        label = legend_label(result, i)
+        label = shortened(legend_label(result, i), LABEL_CHARS)
         if result.diverged[i]:
             ax_map.plot([end[0]], [end[1]], marker="X", markersize=9, color=colour,
                         markeredgecolor="white", markeredgewidth=0.8, zorder=5, linestyle="none")
@@ -532,6 +547,19 @@ def figure(result: SimulationResult, *, title: str | None = None,
         ax_lr.margins(y=0.15)
     ax_lr.set_ylabel("learning rate")
     ax_lr.set_xlabel("step")
+    cycled = result.momentum is not None and not np.all(np.isnan(result.momentum))
+    if cycled:   # the momentum (or beta1) a scheduler cycles, on the lr panel's right axis
+        ax_mom = ax_lr.twinx()
+        for i in range(result.n_runs):
+            mom = result.momentum[:, i]
+            if not np.all(np.isnan(mom)):
+                k = envelope(mom, columns)
+                ax_mom.plot(int(result.step_offset[i]) + k, mom[k], color=colours[i], linewidth=1.0,
+                            linestyle=(0, (2, 1.5)), gid=f"momentum:{i}", zorder=2, drawstyle="steps-post")
+        ax_mom.set_ylabel(momentum_name(result) + " (dotted)")
+        style_axes(ax_mom)
+        ax_mom.spines["right"].set_visible(True)
+        ax_mom.grid(False)
     first = int(result.step_offset.min())
     ax_loss.set_xlim(first, first + max(result.steps, 1))
     for ax in (ax_loss, ax_lr):
@@ -541,11 +569,10 @@ def figure(result: SimulationResult, *, title: str | None = None,
                       loc="left", pad=6, **TITLE_STYLE)
 
     if title:
-        fig.suptitle(title, x=0.01, ha="left", fontsize=12.5, color="0.1")
+        fit_width(fig.suptitle(title, x=0.01, ha="left", fontsize=12.5, color="0.1"), fig.bbox.width * 0.98)
     style = dict(frameon=False, fontsize=8.5, labelcolor="0.15", handlelength=2.0)
     if len(handles) <= 24:
-        fig.legend(handles=handles, loc="outside lower center", ncols=_legend_columns(result),
-                   columnspacing=1.6, handletextpad=0.6, **style)
+        fit_legend(fig, handles, _legend_columns(result), columnspacing=1.6, handletextpad=0.6, **style)
     else:   # one entry per optimizer, in the middle shade of its lrs
         names = [display_name(result, i) for i in range(result.n_runs)]
         order = list(dict.fromkeys(names))
