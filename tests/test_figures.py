@@ -162,7 +162,7 @@ def test_characters_no_font_has_get_one_warning_line(tmp_path, write_spec):
     spec = write_spec("name: \"launch \U0001F680\"\nlr: 0.1\nepochs: 5\nscheduler: {type: StepLR, step_size: 2}\n")
     run = run_cli("plot", spec, "-o", tmp_path / "x.png")
     assert run.code == 0, run
-    assert run.err == "warning: no installed font has \U0001F680; they are drawn as boxes\n"
+    assert run.err == f"warning: no installed font has \U0001F680; they are drawn as boxes\nwrote {tmp_path / 'x.png'}\n"
 
 
 def test_characters_an_installed_font_has_are_drawn_with_it(tmp_path, write_spec):
@@ -175,7 +175,7 @@ def test_characters_an_installed_font_has_are_drawn_with_it(tmp_path, write_spec
         pytest.skip("no installed font has CJK characters")
     spec = write_spec(f"name: \"{wanted}\"\nlr: 0.1\nepochs: 5\nscheduler: {{type: StepLR, step_size: 2}}\n")
     run = run_cli("plot", spec, "-o", tmp_path / "x.png")
-    assert run.code == 0 and run.err == "", run
+    assert run.code == 0 and run.err == f"wrote {tmp_path / 'x.png'}\n", run
 
 
 def render_charmap(path):

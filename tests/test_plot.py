@@ -246,7 +246,7 @@ def test_epoch_tick_labels():
 def test_default_writes_lrsched_png_and_prints_its_path(cli, in_tmp, drawn):
     run = cli("plot")
     assert run.code == 0, run
-    assert run.out == "lrsched.png\n"
+    assert run.out == "" and run.err == "wrote lrsched.png\n"
     assert (in_tmp / "lrsched.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert legend_labels(drawn[0]) == ["lambda", "step", "multistep", "exponential", "cyclic"]
     assert os.listdir(in_tmp) == ["lrsched.png"]                 # no temporary left behind
@@ -255,7 +255,7 @@ def test_default_writes_lrsched_png_and_prints_its_path(cli, in_tmp, drawn):
 def test_default_output_is_the_first_specs_stem_in_the_current_folder(cli, in_tmp, drawn):
     run = cli("plot", STEP, CYCLIC)
     assert run.code == 0, run
-    assert run.out == "steplr.png\n" and (in_tmp / "steplr.png").exists()
+    assert run.err == "wrote steplr.png\n" and (in_tmp / "steplr.png").exists()
     assert legend_labels(drawn[0]) == ["step", "cyclic [group 0]", "cyclic [group 1]"]
     assert render.title_of(drawn[0]) == "step vs cyclic"
 

@@ -135,3 +135,9 @@ def to_stdout(write) -> None:
         raise
     except OSError as exc:
         raise RunError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def report_written(path: str, what: str = "") -> None:
+    """The one way a command says it wrote a file: ``wrote PATH`` on stderr (stdout stays
+    the data's), with what it holds when that is not obvious."""
+    click.echo(f"wrote {path}" + (f" ({what})" if what else ""), err=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from lrsched.commands.common import epochs_option, read_specs, schedule_option, to_stdout
+from lrsched.commands.common import epochs_option, read_specs, report_written, schedule_option
 from lrsched.engine import compute
 from lrsched.errors import UsageError
 from lrsched.render.plot import (DEFAULT_DPI, DEFAULT_SIZE, FORMATS, MARKED_SCHEDULES, MissingGlyphsWarning,
@@ -71,7 +71,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers):
 
     Every schedule of every SPEC is drawn on one axes, one colour each; several param groups
     share their schedule's colour. Schedules that cycle momentum (or Adam's beta1) get a
-    second panel. Without SPEC, the built-in default. Prints the path written.
+    second panel. Without SPEC, the built-in default. Says `wrote PATH` on stderr.
     """
     try:
         check_canvas(size, dpi)
@@ -96,7 +96,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers):
         if issubclass(warning.category, MissingGlyphsWarning):
             click.echo(f"warning: {warning.message}", err=True)
     save(fig, output)
-    to_stdout(lambda: click.echo(output))
+    report_written(output)
 
 
 def default_output(specs) -> str:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import click
 
-from lrsched.commands.common import COUNT, STDIN, isatty, read_stdin, to_stdout
+from lrsched.commands.common import COUNT, STDIN, isatty, read_stdin, report_written, to_stdout
 from lrsched.commands.plot import ImagePath, Size
 from lrsched.errors import RunError, UsageError
 from lrsched.functions import FUNCTIONS, TestFunction, get_function
@@ -130,14 +130,14 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
 
     if save_path is not None:
         write_state(save_path, result)
-        click.echo(f"saved the state of {result.n_runs} run(s) to {save_path}", err=True)
+        report_written(save_path, f"the state of {result.n_runs} run{'s' if result.n_runs != 1 else ''}")
     if output is not None:
         from lrsched.render.plot import save
         from lrsched.render.simulate import figure, figure_title
 
         scheduler = None if sim.schedule is None else sim.schedule.scheduler.type
         save(figure(result, title=figure_title(result, scheduler), size=size, dpi=dpi), output)
-        click.echo(output, err=True)
+        report_written(output)
     _print_result(result, fmt, scheduled=sim.schedule is not None)
     _report_divergence(result, strict)
 

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from lrsched.commands.common import epochs_option, isatty, read_specs, schedule_option, to_stdout
+from lrsched.commands.common import epochs_option, isatty, read_specs, report_written, schedule_option, to_stdout
 from lrsched.engine import compute
 from lrsched.errors import UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
@@ -58,7 +58,7 @@ def table(specs, epochs, schedules, fmt, output):
                 console = Console(file=fh, width=200)
                 for part in rich_tables(results):
                     console.print(part)
-            click.echo(output, err=True)
+            report_written(output)
         else:
             console = Console()
             to_stdout(lambda: console.print(rich_table(results, max_rows=RICH_MAX_ROWS, width=console.width)))
@@ -75,7 +75,7 @@ def table(specs, epochs, schedules, fmt, output):
 
     with atomic_open(output, encoding="utf-8", newline="") as fh:
         fh.writelines(chunks)
-    click.echo(output, err=True)
+    report_written(output)
 
 
 def _same_file(a: str, b: str) -> bool:
