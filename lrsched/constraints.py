@@ -292,7 +292,9 @@ class Metrics(Constraint):
             if not value:
                 self.fail(value)
             for i, v in enumerate(value):
-                if not is_number(v) or not math.isfinite(v):
+                # NaN and inf are numbers to torch (`float(metrics)`): its comparisons decide
+                # (NaN never improves); an int beyond a float is not, as float() raises
+                if not is_number(v) or (isinstance(v, int) and abs(v) >= 2 ** 1024):
                     raise SpecError(f"must be {self}, got {describe_value(v)} at position {i}")
             return MetricList(float(v) for v in value)
         if isinstance(value, str) or is_number(value):

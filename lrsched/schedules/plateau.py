@@ -16,8 +16,9 @@ The run depends on the data, so it is computed in three passes rather than epoch
    threshold -- the usual cases), every improvement is a new strict minimum, the prefix
    minima are found with ``np.minimum.accumulate`` and the few of them that fall within the
    threshold of the previous improvement are skipped by a loop over *those* (a binary search
-   each).  Otherwise (negative metrics in rel mode, a threshold of 1 or more) a tight loop
-   over the metric values, Python floats only, decides them;
+   each).  Otherwise (negative metrics in rel mode, a threshold of 1 or more, NaN or inf
+   metrics, which torch takes and compares like any float: NaN never improves) a tight
+   loop over the metric values, Python floats only, decides them;
 2. the reductions: the steps more than ``patience`` bad epochs after an improvement form one
    range per gap between improvements, so the next reduction is the first such step at least
    ``patience + 1`` steps after the last reset (a reduction, or the end of its cooldown): a
@@ -70,7 +71,7 @@ def improvements(values: np.ndarray, mode: str, threshold: float, threshold_mode
     def g(best):
         return best * k if rel else best - threshold
 
-    if len(x) and (k > 0 if rel else True) and np.all(g(x) <= x):
+    if len(x) and (k > 0 if rel else True) and np.all(np.isfinite(x)) and np.all(g(x) <= x):
         return _improvements_by_minima(x, g)
     # a tight loop over the values (negative metrics in rel mode, threshold >= 1 ...)
     out = bytearray(len(x))

@@ -101,7 +101,7 @@ def bad_values(constraint, good=None) -> list[tuple[str, object]]:
         return out
     if kind == "Metrics":
         return [("type", True), ("empty", []), ("item", [1.0, "x"]), ("expression", "epoch.real"),
-                ("nan", [1.0, math.nan])]
+                ("huge", [1.0, 2 ** 64])]
     if isinstance(constraint, P.Items):
         item = good[0] if isinstance(good, (list, tuple)) and good else 0.5
         out = [("type", "0.9"), ("length", [item] * (constraint.length + 1))]
