@@ -105,3 +105,15 @@ def test_lambdalr_alone_and_as_a_child_are_one_stepper():
                          "scheduler": {"type": "ChainedScheduler", "schedulers": [scheduler]}}).schedules[0]
     from lrsched.engine import compute
     np.testing.assert_array_equal(compute(alone).lr, compute(chained).lr)
+
+
+@pytest.mark.parametrize("name, words", [
+    ("CosineLRScheduler", "'CosineLRScheduler' is a timm schedule, not a torch scheduler; in torch's terms: CosineAnnealingLR"),
+    ("get_cosine_schedule_with_warmup", "is a transformers schedule, not a torch scheduler; in torch's terms: SequentialLR of LinearLR (warmup) and CosineAnnealingLR"),
+    ("cosine", "'cosine' is a transformers schedule"),
+    ("COSINEDECAY", "is a Keras schedule"),
+])
+def test_other_libraries_names_get_the_torch_way_not_a_near_miss(name, words):
+    with pytest.raises(SpecError) as info:
+        REGISTRY.lookup(name)
+    assert words in info.value.message and "did you mean" not in info.value.message

@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 from lrsched.constraints import Param
 from lrsched.errors import SpecError
 from lrsched.records import dataclass, field
+from lrsched.schedules.foreign import advice
 from lrsched.schedules.stepper import Groups, Stepper, Trace, trace
 from lrsched.suggest import did_you_mean
 
@@ -96,6 +97,9 @@ class Registry(MappingABC):
         bare = rest if dot and namespace.lower() == DEFAULT_LIBRARY else name
         found = self._by_lower.get(bare.lower())
         if found is None:
+            other = advice(name, self._by_type)
+            if other is not None:        # another library's name: no misleading near miss
+                raise SpecError(f"{other} (`lrsched list` shows all)")
             # suggest in the spelling given: `torch.SteLR` -> `torch.StepLR`
             options = self if bare is name else [f"{namespace}.{t}" for t in self if "." not in t]
             hint = did_you_mean(name, options)
