@@ -1,4 +1,5 @@
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -7,13 +8,11 @@ GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
 
 
+@lru_cache(maxsize=None)
 def load_golden(name: str) -> dict:
+    """The golden data file tests/golden/NAME (written by the generators beside it), read
+    once per session: callers share the parsed document and must not change it."""
     return json.loads((GOLDEN / name).read_text())
-
-
-@pytest.fixture(scope="session")
-def schedules_golden() -> dict:
-    return load_golden("schedules.json")
 
 
 class Run:
