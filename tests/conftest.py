@@ -1,4 +1,7 @@
+import importlib.util
+import inspect
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -6,6 +9,57 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
+
+# --- tests that need a live torch ----------------------------------------------------------
+# They take the `torch` fixture (or, in older spelling, call pytest.importorskip("torch"));
+# either way they carry the `torch` marker, so `pytest -m torch` selects every one of them.
+# Without torch they are skipped; with LRSCHED_REQUIRE_TORCH=1 (CI, after installing it)
+# a skipped torch test is a failure, and so is any torch but the one the golden data is from.
+TORCH_VERSION = "2.13.0"
+REQUIRE_TORCH = os.environ.get("LRSCHED_REQUIRE_TORCH", "") not in ("", "0")
+
+
+def _imports_torch_itself(item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return 'importorskip("torch")' in source or "importorskip('torch')" in source
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()) or _imports_torch_itself(item):
+            item.add_marker(pytest.mark.torch)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_TORCH and report.skipped and item.get_closest_marker("torch") is not None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"LRSCHED_REQUIRE_TORCH=1 and this torch test was skipped: {reason}"
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """The torch module (``TORCH_VERSION``), or a skip when it is not installed."""
+    module = pytest.importorskip("torch")
+    if REQUIRE_TORCH:
+        assert module.__version__.split("+")[0] == TORCH_VERSION, module.__version__
+    module.set_num_threads(1)
+    return module
+
+
+def load_generator(name: str):
+    """tests/golden/NAME.py as a module (it imports torch: use with the `torch` fixture)."""
+    spec = importlib.util.spec_from_file_location(f"golden_{name}", GOLDEN / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @lru_cache(maxsize=None)

@@ -6,7 +6,8 @@ change anywhere in the engine fails here."""
 import numpy as np
 import pytest
 
-from conftest import load_golden
+from conftest import GOLDEN as GOLDEN_DIR
+from conftest import load_generator, load_golden
 from lrsched.engine import compute
 from lrsched.errors import SpecError
 from lrsched.spec import load_spec
@@ -44,3 +45,10 @@ def test_steplr_is_torchs_recurrence_not_the_closed_form():
     step = next(c for c in GOLDEN["cases"] if c["id"] == "steplr-tutorial")
     lr = compute(load_spec(step["spec"]).schedules[0]).lr
     assert lr[-1, 0] == 0.0001 and repr(float(lr[-1, 0])) == "0.0001"
+
+
+def test_golden_data_is_what_torch_computes(torch):
+    """schedules.json is byte for byte what tests/golden/make_schedules.py writes with the
+    torch installed (CI: 2.13.0)."""
+    text = load_generator("make_schedules").render()
+    assert text == (GOLDEN_DIR / "schedules.json").read_text(encoding="utf-8")
