@@ -350,14 +350,12 @@ base: &base {type: StepLR, step_size: 1}
     assert data[2]["lr"] == [[0.1], [0.05], [0.025]]
 
 
-def test_alias_bomb_is_refused_fast(write_spec):
+def test_alias_bomb_is_refused(write_spec):
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     spec = write_spec("\n".join(lines) + "\n")
-    start = time.perf_counter()
     line = one_error_line(run_cli("table", spec), 2)
-    assert time.perf_counter() - start < 1.0
     assert "too many alias expansions" in line and "alias bomb" in line
 
 
@@ -368,11 +366,9 @@ def test_recursive_alias_is_refused(write_spec):
 
 
 @pytest.mark.parametrize("depth", [65, 1000, 100_000])
-def test_deep_nesting_is_refused_fast(write_spec, depth):
+def test_deep_nesting_is_refused(write_spec, depth):
     spec = write_spec("lr: " + "[" * depth + "]" * depth + "\n")
-    start = time.perf_counter()
     line = one_error_line(run_cli("table", spec), 2)
-    assert time.perf_counter() - start < 1.0
     assert line == f"error: {spec}:1: invalid YAML: nested more than 64 levels deep"
 
 
@@ -518,11 +514,15 @@ def test_long_csv_streams_in_bounded_memory(write_spec):
 # ============================================================================= size guards
 
 def test_epochs_beyond_memory_are_refused_up_front(write_spec, monkeypatch):
+    import lrsched.commands.table as table_cmd
+
+    def never(*args, **kwargs):
+        raise AssertionError("the engine ran: the size guard is not up front")
+
+    monkeypatch.setattr(table_cmd, "compute", never)
     monkeypatch.setenv("LRSCHED_MEMORY_LIMIT", "1G")
     spec = write_spec("lr: 0.1\nepochs: 2000000000\nscheduler: {type: StepLR, step_size: 1}\n")
-    start = time.perf_counter()
     line = one_error_line(run_cli("table", spec), 2)
-    assert time.perf_counter() - start < 1.0
     assert line == (f"error: {spec}:2: epochs: 2000000000 epochs x 1 param group need about 288 GB of memory; "
                     f"at most 6944444 epochs fit in 1.0 GB (LRSCHED_MEMORY_LIMIT=1G)")
     assert 6944444 == 10 ** 9 // (96 + 48)
@@ -705,8 +705,7 @@ def _forbidden(*args, **kwargs):
 
 def _audit(text: str, var: str = "epoch") -> None:
     """``text`` either is refused with ExpressionError, or is in the language and evaluates
-    to numbers (or fails at some value with ExpressionError), quickly, never via eval/exec."""
-    start = time.perf_counter()
+    to numbers (or fails at some value with ExpressionError), never via eval/exec."""
     with mock.patch("builtins.eval", _forbidden), mock.patch("builtins.exec", _forbidden):
         try:
             expression = compile_expression(text, var)
@@ -731,7 +730,6 @@ def _audit(text: str, var: str = "epoch") -> None:
             return
     event("accepted, evaluated")
     assert out.shape == (200,) and out.dtype.kind in "biuf", (text, out.dtype)
-    assert time.perf_counter() - start < 0.5, text
 
 
 def _unparse(tree) -> str:
@@ -771,21 +769,37 @@ def test_random_unicode_is_refused_or_whitelisted(text):
     _audit(text)
 
 
-@pytest.mark.parametrize("bomb", [
-    "9 ** 9 ** 9", "10 ** 10 ** 10", "(epoch + 2) ** 9 ** 9 ** 9", "epoch ** epoch ** epoch",
-    "9" * 19, "9" * 1999, "1" + "0" * 400 + ".0", "1e99999", "(" * 1000 + "epoch" + ")" * 1000,
-    "(" * 99 + "epoch" + ")" * 99, "-" * 1999 + "epoch", "not " * 400 + "epoch", "+".join(["epoch"] * 500),
-    " and ".join(["epoch"] * 150), "min(" * 99 + "epoch" + ", 1)" * 99, "exp(" * 60 + "epoch" + ")" * 60,
-    "epoch < " * 150 + "1", " if epoch else ".join(["epoch"] * 90), "[epoch] * 10 ** 9", "'x' * 10 ** 9",
-    "2 ** 62 * 2 ** 62 * 2 ** 62", "floor(epoch * 1e300) ** 99", "lambda epoch: " * 200 + "epoch",
+# Each bomb ends in our error (the phrase given) or, where it is harmless, in finite values.
+# (How fast they end is for benchmarks/, not for an assertion here.)
+@pytest.mark.parametrize("bomb, phrase", [
+    ("9 ** 9 ** 9", "gives inf"), ("10 ** 10 ** 10", "gives inf"),
+    ("(epoch + 2) ** 9 ** 9 ** 9", "gives inf"), ("epoch ** epoch ** epoch", "gives inf"),
+    ("9" * 19, "integer literal is too large"), ("9" * 1999, "integer literal is too large"),
+    ("1" + "0" * 400 + ".0", "gives inf"), ("1e99999", "gives inf"),
+    ("(" * 1000 + "epoch" + ")" * 1000, "expression is too long"),
+    ("(" * 99 + "epoch" + ")" * 99, None), ("-" * 1999 + "epoch", "expression is too long"),
+    ("not " * 400 + "epoch", "expression is too large"),
+    ("+".join(["epoch"] * 500), "expression is too long"),
+    (" and ".join(["epoch"] * 150), "expression is nested too deeply"),
+    ("min(" * 99 + "epoch" + ", 1)" * 99, "expression is nested too deeply"),
+    ("exp(" * 60 + "epoch" + ")" * 60, "gives inf"),
+    ("epoch < " * 150 + "1", "expression is too large"),
+    (" if epoch else ".join(["epoch"] * 90), "expression is too large"),
+    ("[epoch] * 10 ** 9", "'List' syntax is not allowed"),
+    ("'x' * 10 ** 9", "only numbers are allowed as constants"),
+    ("2 ** 62 * 2 ** 62 * 2 ** 62", None), ("floor(epoch * 1e300) ** 99", "gives inf"),
+    ("lambda epoch: " * 200 + "epoch", "expression is too long"),
 ])
-def test_resource_bombs_end_within_milliseconds(bomb):
-    start = time.perf_counter()
-    try:
-        compile_expression(bomb, "epoch").evaluate_finite(np.arange(100_000), what="lr_lambda")
-    except ExpressionError:
-        pass
-    assert time.perf_counter() - start < 0.5, bomb
+def test_resource_bombs_end_in_our_error(bomb, phrase):
+    def evaluate():
+        return compile_expression(bomb, "epoch").evaluate_finite(np.arange(100_000), what="lr_lambda")
+
+    if phrase is None:
+        assert np.all(np.isfinite(evaluate()))
+        return
+    with pytest.raises(ExpressionError) as info:
+        evaluate()
+    assert phrase in info.value.message, info.value.message
 
 
 def test_nesting_limits_have_messages():
