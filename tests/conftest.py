@@ -2,6 +2,8 @@ import importlib.util
 import inspect
 import json
 import os
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,6 +69,29 @@ def load_golden(name: str) -> dict:
     """The golden data file tests/golden/NAME (written by the generators beside it), read
     once per session: callers share the parsed document and must not change it."""
     return json.loads((GOLDEN / name).read_text())
+
+
+# --- running the CLI -------------------------------------------------------------------------
+STEP = "lr: 0.1\nepochs: 3\nscheduler: {type: StepLR, step_size: 1}\n"
+STEP_OUT = ("lr of epoch 0 => [0.1]\nlr of epoch 1 => [0.010000000000000002]\n"
+            "lr of epoch 2 => [0.0010000000000000002]\n")
+LONG = "lr: 0.1\nscheduler: {type: StepLR, step_size: 1000, gamma: 0.99}\n"   # any --epochs
+
+
+def one_error_line(run, code: int) -> str:
+    """The run failed with ``code`` and said so in exactly one `error:` line; returns it."""
+    assert run.code == code, run
+    assert "Traceback" not in run.err, run.err
+    lines = run.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.err
+    return lines[0]
+
+
+def lrsched_process(*args, **kwargs) -> subprocess.Popen:
+    """``python -m lrsched ARGS`` in a process of its own (for pipes, signals, real stdin)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LRSCHED_DEBUG="")
+    env.pop("LRSCHED_MEMORY_LIMIT", None)
+    return subprocess.Popen([sys.executable, "-m", "lrsched", *map(str, args)], env=env, **kwargs)
 
 
 class Run:
