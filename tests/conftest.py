@@ -1,4 +1,10 @@
+import importlib.util
+import inspect
 import json
+import os
+import subprocess
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -6,14 +12,86 @@ import pytest
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
 
+# --- tests that need a live torch ----------------------------------------------------------
+# They take the `torch` fixture (or, in older spelling, call pytest.importorskip("torch"));
+# either way they carry the `torch` marker, so `pytest -m torch` selects every one of them.
+# Without torch they are skipped; with LRSCHED_REQUIRE_TORCH=1 (CI, after installing it)
+# a skipped torch test is a failure, and so is any torch but the one the golden data is from.
+TORCH_VERSION = "2.13.0"
+REQUIRE_TORCH = os.environ.get("LRSCHED_REQUIRE_TORCH", "") not in ("", "0")
 
-def load_golden(name: str) -> dict:
-    return json.loads((GOLDEN / name).read_text())
+
+def _imports_torch_itself(item) -> bool:
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return 'importorskip("torch")' in source or "importorskip('torch')" in source
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()) or _imports_torch_itself(item):
+            item.add_marker(pytest.mark.torch)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_TORCH and report.skipped and item.get_closest_marker("torch") is not None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"LRSCHED_REQUIRE_TORCH=1 and this torch test was skipped: {reason}"
 
 
 @pytest.fixture(scope="session")
-def schedules_golden() -> dict:
-    return load_golden("schedules.json")
+def torch():
+    """The torch module (``TORCH_VERSION``), or a skip when it is not installed."""
+    module = pytest.importorskip("torch")
+    if REQUIRE_TORCH:
+        assert module.__version__.split("+")[0] == TORCH_VERSION, module.__version__
+    module.set_num_threads(1)
+    return module
+
+
+def load_generator(name: str):
+    """tests/golden/NAME.py as a module (it imports torch: use with the `torch` fixture)."""
+    spec = importlib.util.spec_from_file_location(f"golden_{name}", GOLDEN / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@lru_cache(maxsize=None)
+def load_golden(name: str) -> dict:
+    """The golden data file tests/golden/NAME (written by the generators beside it), read
+    once per session: callers share the parsed document and must not change it."""
+    return json.loads((GOLDEN / name).read_text())
+
+
+# --- running the CLI -------------------------------------------------------------------------
+STEP = "lr: 0.1\nepochs: 3\nscheduler: {type: StepLR, step_size: 1}\n"
+STEP_OUT = ("lr of epoch 0 => [0.1]\nlr of epoch 1 => [0.010000000000000002]\n"
+            "lr of epoch 2 => [0.0010000000000000002]\n")
+LONG = "lr: 0.1\nscheduler: {type: StepLR, step_size: 1000, gamma: 0.99}\n"   # any --epochs
+
+
+def one_error_line(run, code: int) -> str:
+    """The run failed with ``code`` and said so in exactly one `error:` line; returns it."""
+    assert run.code == code, run
+    assert "Traceback" not in run.err, run.err
+    lines = run.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.err
+    return lines[0]
+
+
+def lrsched_process(*args, **kwargs) -> subprocess.Popen:
+    """``python -m lrsched ARGS`` in a process of its own (for pipes, signals, real stdin)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), LRSCHED_DEBUG="")
+    env.pop("LRSCHED_MEMORY_LIMIT", None)
+    return subprocess.Popen([sys.executable, "-m", "lrsched", *map(str, args)], env=env, **kwargs)
 
 
 class Run:

@@ -138,8 +138,9 @@ def test_table_does_not_import_matplotlib():
     code = ("import sys; from lrsched.cli import main\n"
             "try:\n    main(['table', '-f', 'plain'])\nexcept SystemExit: pass\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
+    assert "lr of epoch 0 => " in run.stdout   # the table was printed
 
 
 def test_output_under_a_file_says_so(cli, tmp_path):

@@ -64,15 +64,6 @@ def test_importing_the_cli_does_not_import_matplotlib():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_table_does_not_import_matplotlib():
-    code = ("import sys, io, contextlib\n"
-            "from lrsched.cli import cli\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    cli.main(['table', '-f', 'plain'], standalone_mode=False)\n"
-            "assert 'matplotlib' not in sys.modules, 'table imported matplotlib'\n")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-
-
 # ------------------------------------------------------------------------ figure data
 
 def test_lines_are_the_engine_arrays_exactly():

@@ -770,7 +770,8 @@ def tutorial():
 
 
 # ----------------------------------------------------------------------------------------
-def main():
+def render() -> str:
+    """The text of schedules.json, computed with the torch installed."""
     if not torch.__version__.startswith(TORCH_VERSION):
         print(f"warning: torch {torch.__version__}, golden data is meant for {TORCH_VERSION}", file=sys.stderr)
     ids = [c[0] for c in CASES] + [e[0] for e in ERRORS]
@@ -819,10 +820,17 @@ def main():
     text = json.dumps(data, allow_nan=False, separators=(",", ":"))
     if len(text.encode()) > MAX_PLAIN_BYTES:
         sys.exit(f"schedules.json would be {len(text)} bytes; reduce the long cases")
+    return text + "\n"
+
+
+def main():
+    text = render()
     tmp = OUT.with_suffix(".json.tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(OUT)
-    print(f"wrote {OUT} ({len(text)} bytes): {len(cases)} cases, {len(errors)} errors")
+    data = json.loads(text)
+    print(f"wrote {OUT} ({len(text) - 1} bytes): {len(data['cases'])} cases, "
+          f"{len(data['errors'])} errors")
 
 
 if __name__ == "__main__":
