@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import math
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import load_golden
 from lrsched.errors import SpecError
 from lrsched.functions import FUNCTIONS, TWO_PI, TestFunction, get_function
 from lrsched.simulate import RunConfig, simulate
 
-GOLDEN = Path(__file__).parent / "golden"
 
 # Gradients written in autograd's order match loss.backward() bit for bit, except where
 # torch's own cos/sin (SLEEF) and sqrt (MKL) kernels differ from NumPy's by an ulp.
@@ -24,12 +20,8 @@ EXACT = sorted(set(FUNCTIONS) - TRANSCENDENTAL)
 ULPS_OF_LARGEST_TERM = 4  # measured: 3 (ackley); 0 (rastrigin, on these points)
 
 
-@lru_cache(maxsize=None)
 def golden():
-    plain = GOLDEN / "optim.json"
-    if plain.exists():
-        return json.loads(plain.read_text())
-    return json.loads(gzip.decompress((GOLDEN / "optim.json.gz").read_bytes()))
+    return load_golden("optim.json")
 
 
 def golden_points(name):
