@@ -14,6 +14,7 @@ from lrsched.records import dataclass, field
 from typing import Any
 
 from lrsched.errors import SpecError
+from lrsched.suggest import did_you_mean, unknown
 from lrsched.expr import ExpressionError, compile_expression
 from lrsched.io.yamlload import ExpFloat
 
@@ -141,11 +142,9 @@ class Choice(Constraint):
 
     def check(self, value):
         if value not in self.options or isinstance(value, bool):
-            from lrsched.suggest import closest
 
-            near = closest(value, self.options)
-            hint = f" (did you mean {near!r}?)" if near else ""
-            raise SpecError(f"must be {self}, got {describe_value(value)}{hint}")
+            hint = did_you_mean(value, self.options) if isinstance(value, str) else ""
+            raise SpecError(f"must be {self}, got {describe_value(value)}" + (f"; {hint.strip()}" if hint else ""))
         return value
 
 
@@ -423,7 +422,5 @@ class Keys(Constraint):
 
     def check(self, value):
         if value not in self.allowed:
-            from lrsched.suggest import unknown
-
             raise SpecError(unknown(self.what, value, self.allowed))
         return value

@@ -15,7 +15,7 @@ import numpy as np
 
 from lrsched.errors import SpecError
 from lrsched.limits import check_memory
-from lrsched.suggest import did_you_mean, unknown
+from lrsched.suggest import unknown
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules import Groups
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
@@ -148,8 +148,7 @@ class SpecDocument:
         picked = []
         for n in names:
             if n not in by_name:
-                raise SpecError(f"no schedule named '{n}' in {self.source}; {did_you_mean(n, by_name)}"
-                                f"it has: {', '.join(by_name)}", key="--schedule")
+                raise SpecError(unknown("schedule", n, by_name), file=self.source, key="--schedule")
             picked.append(by_name[n])
         return replace(self, schedules=tuple(picked))
 

@@ -216,3 +216,10 @@ def test_a_rich_table_never_breaks_a_number(width):
             assert values == [float(f"{c[e]:.{SHORT_DIGITS}g}") for c in columns], e
         assert "6 significant digits" in " ".join(out.getvalue().split())
     assert full == (width >= 120)
+
+
+def test_an_unknown_schedule_name_gets_the_one_suggestion_rule():
+    run = run_cli("table", str(ROOT / "configs/tutorial.yaml"), "--schedule", "stepp")
+    assert run.code == 2
+    assert run.err == ("error: --schedule: unknown schedule 'stepp'; did you mean 'step'? "
+                       "valid: cyclic, exponential, lambda, multistep, step\n")

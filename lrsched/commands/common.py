@@ -12,7 +12,7 @@ from lrsched.defaults import DEFAULT_NAME, DEFAULT_SPEC
 from lrsched.errors import RunError, SpecError
 from lrsched.limits import check_memory
 from lrsched.spec import SpecDocument, load_spec, override_epochs
-from lrsched.suggest import closest
+from lrsched.suggest import unknown
 from lrsched.io.yamlload import read_source
 
 EPOCHS_HELP = ("Rows to compute (overrides the spec's epochs): a positive integer (1e6 and 1_000_000 "
@@ -56,10 +56,7 @@ def _select(docs: list[SpecDocument], names) -> list[SpecDocument]:
     known = {s.name for d in docs for s in d.schedules}
     for name in names:
         if name not in known:
-            near = closest(name, sorted(known))
-            hint = f"; did you mean '{near}'?" if near else ""
-            raise SpecError(f"no schedule named '{name}'{hint} (there are: {', '.join(sorted(known))})",
-                            key="--schedule")
+            raise SpecError(unknown("schedule", name, sorted(known)), key="--schedule")
     return [d.select([n for n in names if n in {s.name for s in d.schedules}])
             for d in docs if any(s.name in names for s in d.schedules)]
 
