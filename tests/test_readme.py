@@ -53,3 +53,19 @@ def test_error_example_is_what_lrsched_says(cli, write_spec):
     spelled = write_spec("lr: 0.01\nepochs: 9\nscheduler:\n  type: StepLR\n  step_size: 3\n  gama: 0.1\n")
     expected = re.search(r"error: configs/x.yaml:6: (.*)\n", README).group(1)
     assert cli("table", spelled).err.strip() == f"error: {spelled}:6: {expected}"
+
+
+def test_list_examples_are_what_lrsched_prints(monkeypatch):
+    """Every ```console block of the README that runs `lrsched list ...` shows its output (at
+    100 columns, trailing spaces aside)."""
+    import re
+
+    from conftest import run_cli
+
+    monkeypatch.setenv("COLUMNS", "100")
+    blocks = re.findall(r"```console\n\$ lrsched (list[^\n]*)\n(.*?)```", README, re.S)
+    assert blocks
+    for command, shown in blocks:
+        run = run_cli(*command.split())
+        assert run.code == 0, run
+        assert [line.rstrip() for line in run.out.splitlines()] == shown.rstrip("\n").splitlines(), command
