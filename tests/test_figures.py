@@ -122,12 +122,15 @@ def test_coinciding_curves_stay_visible():
 
     results = [compute(s) for s in load_spec((DEFAULT_SPEC, DEFAULT_NAME)).schedules]
     fig = render.figure(results)
-    styles = {line.get_label(): line.get_linestyle() for line in fig.axes[0].lines}
-    names = [r.name for r in results]
-    for i, result in enumerate(results):
-        expected = render.coincides(result.lr, [r.lr for r in results[:i]])
-        assert (styles[names[i]] == "--") == expected, names[i]
-    assert any(render.coincides(r.lr, [q.lr for q in results[:i]]) for i, r in enumerate(results))
+    lines = {line.get_label(): line for line in fig.axes[0].lines}
+    ranks = [render.coincides(r.lr, [q.lr for q in results[:i]]) for i, r in enumerate(results)]
+    assert ranks == [0, 1, 2, 0, 0]        # lambda, step (= lambda to epoch 3), multistep, ...
+    for result, rank in zip(results, ranks):
+        line = lines[result.name]
+        if rank == 0:
+            assert line.get_linestyle() == "-"
+        else:   # dashed, and the second dashed one's dashes fall in the first one's gaps
+            assert line.get_linestyle() == "--" and line._unscaled_dash_pattern == render.DASHES[(rank - 1) % 2]
 
 
 def test_a_step_schedules_last_value_reaches_the_end_of_its_epoch():

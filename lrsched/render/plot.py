@@ -30,7 +30,8 @@ MAX_MARKERS = 60               # per schedule; denser than that is texture, not 
 MARKED_SCHEDULES = 6           # past this many schedules, phase markers only clutter (unless asked)
 LABEL_CHARS = 40               # a legend label longer than this is shortened in the middle
 SAME_CURVE = 0.2               # a curve equal to an earlier one on this share of epochs is dashed
-DASHED = (0, (4.5, 3))
+# a coinciding curve's dashes: the second one's fall in the first one's gaps
+DASHES = ((0, (4, 4)), (4, (4, 4)))
 LEGEND_ROWS = 2                # a legend above the axes takes at most this many rows, else it goes right
 SIDE_LEGEND_MAX = 0.35         # a legend column right of the axes takes at most this much width
 AXES_MARGIN = 0.9              # inches of the figure width taken by the y tick labels and label
@@ -202,18 +203,19 @@ def _shade(colour, group: int):
     return tuple(np.clip(mixed, 0, 1))
 
 
-def coincides(values: np.ndarray, earlier: Sequence[np.ndarray]) -> bool:
-    """Whether ``values`` equal one of the ``earlier`` curves (group 0) on at least
-    SAME_CURVE of its epochs, so that drawn solid it would hide it."""
+def coincides(values: np.ndarray, earlier: Sequence[np.ndarray]) -> int:
+    """How many of the ``earlier`` curves ``values`` equals (group 0) on at least SAME_CURVE
+    of its epochs: drawn solid, it would hide them (0: none)."""
+    count = 0
     for other in earlier:
         n = min(len(values), len(other))
         if n and np.count_nonzero(values[:n, 0] == other[:n, 0]) >= SAME_CURVE * len(values):
-            return True
-    return False
+            count += 1
+    return count
 
 
 def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
-          dashed: bool = False) -> tuple[list, float]:
+          dashed: int = 0) -> tuple[list, float]:
     """The lines of ``values`` (one per group), and where on the x axis they end: a step
     schedule's last value holds to the end of its epoch."""
     steps = is_step_like(values)
@@ -226,7 +228,7 @@ def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
             x, yy = np.append(idx, len(y)), np.append(y[idx], y[-1])
         style = GROUP_STYLES[g % len(GROUP_STYLES)]
         (line,) = ax.plot(x, yy, color=_shade(colour, g),
-                          linestyle=DASHED if dashed and style == "-" else style,
+                          linestyle=DASHES[(dashed - 1) % 2] if dashed and style == "-" else style,
                           linewidth=1.7 if g == 0 else 1.5,
                           drawstyle="steps-post" if steps else "default",
                           marker="o" if len(y) == 1 else None, markersize=4,
