@@ -590,3 +590,30 @@ def test_importing_the_cli_stays_light():
     assert out.stdout.strip() == "[]"
 
 
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 120])
+def test_the_rich_table_never_cuts_a_number(write_spec, width):
+    """Long labels at any width: every number of every run is printed whole (as the plain
+    table has it), the names give way instead."""
+    import io
+
+    from rich.console import Console
+
+    from lrsched.io.simulation import load_simulation
+    from lrsched.render.simulate import rich_table, table_rows
+    from lrsched.simulate.plan import fresh_plan, run_plan
+
+    entries = "".join(f"  - {{type: Adam, label: 'Adam(weight_decay=0.01,amsgrad=True) #{i}', amsgrad: true, "
+                      f"weight_decay: 0.0{i + 1}}}\n" for i in range(3))
+    sim = load_simulation(write_spec(f"function: rosenbrock\nsteps: 40\noptimizers:\n{entries}"))
+    result = run_plan(fresh_plan(sim.function, sim.optimizers), sim.steps)
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False).print(rich_table(result, width=width))
+    text = out.getvalue()
+    assert "\u2026" not in "".join(line.split()[-1] for line in text.splitlines() if line.strip())
+    tokens = text.split()
+    for row in table_rows(result):
+        for column, cell in row.items():
+            if column not in ("optimizer",) and not column.startswith("_") and cell != "-":
+                assert cell in tokens, (column, cell)

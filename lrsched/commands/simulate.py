@@ -247,7 +247,8 @@ def _print_result(result, fmt: str, *, scheduled: bool) -> None:
     if fmt == "rich":
         from rich.console import Console
 
-        to_stdout(lambda: Console(highlight=False).print(rich_table(result)))
+        console = Console(highlight=False)
+        to_stdout(lambda: console.print(rich_table(result, width=console.width)))
         return
     text = json_text(result, schedules=scheduled) if fmt == "json" else plain_text(result)
     to_stdout(lambda: sys.stdout.write(text))

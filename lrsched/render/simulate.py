@@ -112,6 +112,7 @@ def caption(result: SimulationResult) -> str:
 
 
 TITLE_NAMES_CHARS = 60      # the names in an automatic title, at most
+LABEL_ROOM = 60             # an optimizer's name in the rich table, at most
 
 
 def figure_title(result: SimulationResult, scheduler: str | None = None) -> str:
@@ -194,21 +195,51 @@ def plain_text(result: SimulationResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich_table(result: SimulationResult):
+def rich_table(result: SimulationResult, width: int | None = None):
     """The same table as a rich renderable: diverged runs red, runs that reached
-    ``f - f_min < 1e-6`` green, the caption under it."""
+    ``f - f_min < 1e-6`` green, the caption under it.  Fitted to ``width`` columns of text
+    without ever cutting a number: the optimizer names are shortened (in the middle) first,
+    then the numeric columns are split over several tables."""
+    from rich.console import Group
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(caption=escape(caption(result) + ". " + LEGEND), caption_justify="left",
-                  header_style="bold", box=None, pad_edge=False)
-    for name in _columns(result):
-        table.add_column(name, justify="left" if name == "optimizer" else "right",
-                         style="bold" if name == "optimizer" else None, no_wrap=True)
-    for row in table_rows(result):
-        style = "red" if row["_diverged"] else ("green" if row["_converged"] else None)
-        table.add_row(*(escape(row[c]) for c in _columns(result)), style=style)
-    return table
+    rows = table_rows(result)
+    columns = _columns(result)
+    numeric = columns[1:]
+    cells = {c: max(len(r[c]) for r in rows) for c in numeric}
+    need = {c: max(cells[c], min(len(c), 8)) for c in numeric}     # a header may fold
+    longest = max(len(r["optimizer"]) for r in rows)
+    label = min(max(len("optimizer"), longest), LABEL_ROOM)
+    parts = [list(numeric)]
+    if width is not None:
+        def total(cols, name_width):
+            return name_width + sum(need[c] + 2 for c in cols)
+
+        label = max(min(longest, width - total(numeric, 0)), 12)
+        if total(numeric, label) > width:          # even short names leave no room: split
+            parts, current = [], []
+            for c in numeric:
+                if current and total(current + [c], label) > width:
+                    parts.append(current)
+                    current = []
+                current.append(c)
+            parts.append(current)
+    tables = []
+    for part in parts:
+        table = Table(header_style="bold", box=None, pad_edge=False)
+        table.add_column("optimizer", justify="left", style="bold", no_wrap=True, width=label)
+        for name in part:
+            table.add_column(name, justify="right", no_wrap=False, overflow="fold",
+                             width=need[name], min_width=cells[name])
+        for row in rows:
+            style = "red" if row["_diverged"] else ("green" if row["_converged"] else None)
+            table.add_row(escape(shortened(row["optimizer"], label)), *(escape(row[c]) for c in part),
+                          style=style)
+        tables.append(table)
+    tables[-1].caption = escape(caption(result) + ". " + LEGEND)
+    tables[-1].caption_justify = "left"
+    return tables[0] if len(tables) == 1 else Group(*tables)
 
 
 def json_text(result: SimulationResult, schedules: bool = False) -> str:
