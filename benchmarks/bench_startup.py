@@ -1,7 +1,9 @@
-"""Start-up: `lrsched table` on the built-in default against importing its dependencies.
+"""Start-up: `lrsched table` on the built-in default against importing its dependencies, and
+`lrsched --help` / `--version` against importing click alone.
 
-Goal: within 1.3x of `python -c "import numpy, yaml, click, rich"` (no matplotlib on that
-path).  Best of N runs of fresh interpreters, CPU time, in one process.
+Goals: `table` within 1.3x of `python -c "import numpy, yaml, click, rich"` (no matplotlib on
+that path); `--help` and `--version` import no numpy (nor rich, nor matplotlib), so they cost
+little more than click.  Best of N runs of fresh interpreters, CPU time, in one process.
 
     python benchmarks/bench_startup.py [--runs 15]
 """
@@ -19,6 +21,18 @@ import sys
 # PYTHONDONTWRITEBYTECODE, which would make every run compile every module).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
+LRSCHED = [sys.executable, "-m", "lrsched"]
+
+# (label, command) groups: the first line of each is the floor its ratios are taken against
+GROUPS = [
+    [("python -c import numpy, yaml, click, rich", [sys.executable, "-c", "import numpy, yaml, click, rich"]),
+     ("lrsched table --format plain", [*LRSCHED, "table", "--format", "plain"]),
+     ("lrsched table --format rich", [*LRSCHED, "table", "--format", "rich"])],
+    [("python -c import click", [sys.executable, "-c", "import click"]),
+     ("lrsched --help", [*LRSCHED, "--help"]),
+     ("lrsched --version", [*LRSCHED, "--version"])],
+]
+
 
 def best(cmd: list[str], runs: int) -> float:
     """Best CPU time (user + system) of the child: steadier than wall time on a busy machine."""
@@ -35,14 +49,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    best([sys.executable, "-m", "lrsched", "table", "--format", "rich"], 1)   # warm the byte-code cache
-    floor = best([sys.executable, "-c", "import numpy, yaml, click, rich"], args.runs)
-    plain = best([sys.executable, "-m", "lrsched", "table", "--format", "plain"], args.runs)
-    rich = best([sys.executable, "-m", "lrsched", "table", "--format", "rich"], args.runs)
+    best([*LRSCHED, "table", "--format", "rich"], 1)   # warm the byte-code cache
     print(f"{'command':<44} {'cpu ms':>8} {'ratio':>6}")
-    print(f"{'python -c import numpy, yaml, click, rich':<44} {floor * 1e3:8.1f} {1:6.2f}")
-    print(f"{'lrsched table --format plain':<44} {plain * 1e3:8.1f} {plain / floor:6.2f}")
-    print(f"{'lrsched table --format rich':<44} {rich * 1e3:8.1f} {rich / floor:6.2f}")
+    for group in GROUPS:
+        floor = None
+        for label, cmd in group:
+            seconds = best(cmd, args.runs)
+            floor = floor or seconds
+            print(f"{label:<44} {seconds * 1e3:8.1f} {seconds / floor:6.2f}")
 
 
 if __name__ == "__main__":
