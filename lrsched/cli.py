@@ -28,29 +28,42 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 class _LazyGroup(click.Group):
     """Imports a command's module only when that command runs (start-up is part of the
-    product: `lrsched table` must not pay for plot's or simulate's imports)."""
+    product: `lrsched table` must not pay for plot's or simulate's imports, `lrsched --help`
+    for anyone's).  Each command: its module, its name there, and its summary for the group's
+    help, which a test holds to the command's own."""
 
     COMMANDS = {
-        "table": ("lrsched.commands.table", "table"),
-        "plot": ("lrsched.commands.plot", "plot"),
-        "simulate": ("lrsched.commands.simulate", "simulate"),
-        "list": ("lrsched.commands.list_cmd", "list_"),
+        "table": ("lrsched.commands.table", "table",
+                  "Print the learning rate of every epoch."),
+        "plot": ("lrsched.commands.plot", "plot",
+                 "Plot the learning rate (and momentum, where cycled) of every schedule."),
+        "simulate": ("lrsched.commands.simulate", "simulate",
+                     "Run torch optimizers on a 2-D test function, exactly, and report every run."),
+        "list": ("lrsched.commands.list_cmd", "list_",
+                 "List schedulers, optimizers and test functions; NAME shows one of them in full."),
     }
 
     def list_commands(self, ctx):
-        return [name for name in self.COMMANDS if self.get_command(ctx, name) is not None]
+        return list(self.COMMANDS)
 
     def get_command(self, ctx, name):
         if name not in self.COMMANDS:
             return None
-        module_name, attr = self.COMMANDS[name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:   # a command still being built is simply absent
-                raise
-            return None
-        return getattr(module, attr)
+        module_name, attr, _summary = self.COMMANDS[name]
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx, formatter):
+        """click's own command list, made from stand-ins that carry only the summaries."""
+        stand_ins = {name: click.Command(name, help=summary)
+                     for name, (_module, _attr, summary) in self.COMMANDS.items()}
+        _Listing(commands=stand_ins).format_commands(ctx, formatter)
+
+
+class _Listing(click.Group):
+    """Lists its commands in the order given (click.Group sorts them)."""
+
+    def list_commands(self, ctx):
+        return list(self.commands)
 
 
 @click.group(context_settings=CONTEXT, cls=_LazyGroup)
