@@ -4,24 +4,135 @@ Library errors become one line on stderr and an exit code: 2 for a bad spec or f
 runtime failure (or a bug: "internal error"), 130 on Ctrl-C, 128+N on SIGTERM/SIGHUP, 0 when
 stdout's reader goes away (``| head``); never a traceback (``--debug`` anywhere on the line,
 or ``LRSCHED_DEBUG=1``, prints one above the same error line, with the same exit code).
+
+Signals are the first thing this module sets up: the ``lrsched`` script imports it before it
+calls :func:`main`, and a Ctrl-C while click, or a command's NumPy, is still being imported
+must end in the same one line.  While a command runs, a signal is raised where the command is
+(so that it removes a half-written file) and reported by the error boundary; at any other
+moment there is nothing to clean up, and the lrsched program ends at once.
 """
 
 from __future__ import annotations
 
-import importlib
+import _thread
 import os
 import sys
-import warnings
 
 try:   # the C module: signal.py only adds enums, for 0.6 ms of start-up
     import _signal as signal
 except ImportError:   # pragma: no cover - other interpreters
     import signal
 
-import click
 
-from lrsched import __version__
-from lrsched.errors import LrschedError
+class _Run:
+    """What the signal handler needs to know (a handler is given no arguments of ours)."""
+
+    program = False    # this process is the lrsched program, not one that imports the CLI
+    armed = False      # a command is running: it may hold a half-written file to remove
+    received = None    # the first SIGINT/SIGTERM/SIGHUP of this run
+    said = False       # its error line is out
+
+
+class _Terminate(BaseException):
+    """SIGTERM/SIGHUP while a command runs (a BaseException, like KeyboardInterrupt, so that
+    only cleanup code sees it on its way out)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_SIGNAL_NAMES = {getattr(signal, n): n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+def _error_line(message: str) -> str:
+    """``error: MESSAGE`` on one line, whatever the message holds."""
+    line = " ".join(str(message).split("\n")).rstrip()
+    return f"error: {line}\n"
+
+
+def _signal_message(signum: int) -> str:
+    if signum == signal.SIGINT:
+        return "interrupted"
+    return f"terminated by signal {_SIGNAL_NAMES.get(signum, signum)}"
+
+
+def _on_signal(signum, frame):
+    """The handler of SIGINT, SIGTERM and SIGHUP (module docstring)."""
+    if _Run.received is None:
+        _Run.received = signum
+    if _Run.program and not _Run.armed:
+        if not _Run.said:
+            _Run.said = True
+            try:   # not sys.stderr: this may run in the middle of a write to it
+                os.write(2, _error_line(_signal_message(signum)).encode())
+            except OSError:
+                pass
+        os._exit(128 + signum)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise _Terminate(signum)
+
+
+def _on_unraisable(unraisable) -> None:
+    """Where Python cannot pass an exception on (a weakref callback, ``__del__``: importlib
+    runs one for every module lock), it prints "Exception ignored" and goes on: a signal
+    raised there would be lost.  Deliver it again, from another thread so that the handler
+    runs once this hook has returned, and raises it at the next line that can pass it on."""
+    exc = unraisable.exc_value
+    if isinstance(exc, (KeyboardInterrupt, _Terminate)):
+        signum = exc.signum if isinstance(exc, _Terminate) else signal.SIGINT
+        _thread.start_new_thread(_thread.interrupt_main, (signum,))
+        return
+    sys.__unraisablehook__(unraisable)
+
+
+def _install_handlers() -> dict:
+    """Route SIGINT, SIGTERM and SIGHUP through :func:`_on_signal` (the default action of
+    the last two would kill the process on the spot, leaving a half-written file)."""
+    previous = {}
+    for signum in _SIGNAL_NAMES:
+        try:
+            previous[signum] = signal.signal(signum, _on_signal)
+        except (ValueError, OSError):   # not the main thread: leave signals alone
+            pass
+    return previous
+
+
+def _restore_handlers(previous: dict) -> None:
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError, TypeError):
+            pass
+
+
+def _started_as_lrsched() -> bool:
+    """Whether this process is the lrsched program (``python -m lrsched``, the ``lrsched``
+    script) rather than a program that imports the CLI, such as the tests, whose Ctrl-C stays
+    theirs outside :func:`main`."""
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    if spec is not None:   # python -m NAME
+        return spec.name == "lrsched.__main__"
+    script = os.path.basename(sys.argv[0]) if sys.argv else ""
+    for suffix in (".exe", "-script.pyw", "-script.py"):   # the launchers pip writes on Windows
+        script = script.removesuffix(suffix)
+    return script == "lrsched"
+
+
+_Run.program = _started_as_lrsched()
+if _Run.program:
+    _install_handlers()
+    sys.unraisablehook = _on_unraisable
+
+import importlib  # noqa: E402  (after the handlers: see the module docstring)
+import warnings  # noqa: E402
+
+import click  # noqa: E402
+
+from lrsched import __version__  # noqa: E402
+from lrsched.errors import LrschedError  # noqa: E402
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -91,54 +202,20 @@ class _ReaderGone(Exception):
 def _invoke_guarded(invoke):
     def guarded(self, ctx):
         try:
+            _Run.armed = True   # the command is looked up and runs: a signal is raised in it
             return invoke(self, ctx)
         except KeyboardInterrupt as exc:
+            _Run.armed = False   # before any call: a second Ctrl-C must end the program, not escape
             raise _Interrupted() from exc
         except BrokenPipeError as exc:
+            _Run.armed = False
             raise _ReaderGone() from exc
+        finally:
+            _Run.armed = False
     return guarded
 
 
 _LazyGroup.invoke = _invoke_guarded(click.Group.invoke)
-
-
-class _Terminate(BaseException):
-    """SIGTERM/SIGHUP, raised by the handler main() installs (a BaseException, like
-    KeyboardInterrupt, so that only cleanup code sees it on its way out)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-_SIGNAL_NAMES = {getattr(signal, n): n for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)}
-
-
-def _on_signal(signum, frame):
-    raise _Terminate(signum)
-
-
-def _install_handlers() -> dict:
-    """SIGTERM and SIGHUP end a run like Ctrl-C does: through the code that removes a
-    half-written temporary file (the default action would kill the process on the spot)."""
-    previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-        try:
-            previous[signum] = signal.signal(signum, _on_signal)
-        except (ValueError, OSError):   # not the main thread: leave signals alone
-            pass
-    return previous
-
-
-def _restore_handlers(previous: dict) -> None:
-    for signum, handler in previous.items():
-        try:
-            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        except (ValueError, OSError, TypeError):
-            pass
 
 
 def _take_debug(args: list) -> tuple[list, bool]:
@@ -151,13 +228,20 @@ def _take_debug(args: list) -> tuple[list, bool]:
 
 
 def _error(message: str) -> None:
-    """One ``error:`` line on stderr, whatever the message holds."""
-    line = " ".join(str(message).split("\n")).rstrip()
+    """One ``error:`` line on stderr."""
     try:
-        sys.stderr.write(f"error: {line}\n")
+        sys.stderr.write(_error_line(message))
         sys.stderr.flush()
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def _report_signal(signum: int) -> int:
+    """The one line of a run a signal ended (however many signals arrive); its exit code."""
+    if not _Run.said:
+        _Run.said = True
+        _error(_signal_message(signum))
+    return 128 + signum
 
 
 def _traceback() -> None:
@@ -189,26 +273,39 @@ def _click_message(exc: click.ClickException) -> str:
 
 def main(argv=None) -> None:
     """Console entry point: run one command and exit with its code (module docstring)."""
-    args, debug = _take_debug(list(sys.argv[1:] if argv is None else argv))
+    _Run.received, _Run.said = None, False
     previous = _install_handlers()
     try:
-        code = _run(args, debug)
         try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _silence_stdout()
-        except OSError as exc:
-            _error(f"cannot write to standard output: {exc.strerror or exc}")
-            code = code or 1
-        except (ValueError, AttributeError):
-            pass
-    except KeyboardInterrupt:   # Ctrl-C while the last output is flushed
-        _error("interrupted")
-        code = 130
-    except _Terminate as exc:   # a signal while reporting: still no traceback
-        code = 128 + exc.signum
-    finally:
-        _restore_handlers(previous)
+            args, debug = _take_debug(list(sys.argv[1:] if argv is None else argv))
+            code = _run(args, debug)
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                _silence_stdout()
+            except OSError as exc:
+                _error(f"cannot write to standard output: {exc.strerror or exc}")
+                code = code or 1
+            except (ValueError, AttributeError):
+                pass
+            if _Run.received is not None:   # a signal a library caught, or turned into another error
+                code = _report_signal(_Run.received)
+        finally:
+            _restore_handlers(previous)
+    except KeyboardInterrupt:   # a signal while reporting (in-process: the lrsched program has ended)
+        code = _report_signal(signal.SIGINT)
+    except _Terminate as exc:
+        code = _report_signal(exc.signum)
+    if _Run.program and _Run.said:
+        # A signal ended the run and all is said: end here.  CPython would die of SIGINT at
+        # exit instead of exiting with 130 if the KeyboardInterrupt once passed through an
+        # eval() of a string (NumPy's import runs namedtuple's), handled or not.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        os._exit(code)
     sys.exit(code)
 
 
@@ -231,43 +328,44 @@ def _run_command(args: list, debug: bool) -> int:
         # the reader went away (`lrsched table | head`): stop quietly, like cat does
         _silence_stdout()
         return 0
-    except (_Interrupted, click.Abort, KeyboardInterrupt):
-        if debug:
-            _traceback()
-        _error("interrupted")
-        return 130
-    except _Terminate as exc:
-        if debug:
-            _traceback()
-        _error(f"terminated by signal {_SIGNAL_NAMES.get(exc.signum, exc.signum)}")
-        return 128 + exc.signum
     except _NoArgsIsHelp as exc:
         exc.show()
         return exc.exit_code
-    except click.ClickException as exc:
+    except (Exception, KeyboardInterrupt, _Terminate) as exc:
         if debug:
             _traceback()
-        _error(_click_message(exc))
-        return exc.exit_code
-    except LrschedError as exc:
-        if debug:
-            _traceback()
-        _error(str(exc))
-        return exc.exit_code
-    except MemoryError:
-        if debug:
-            _traceback()
-        _error("out of memory (fewer epochs or param groups will fit)")
-        return 1
-    except Exception as exc:   # a bug: still one line, and the way to the traceback
-        if debug:
-            _traceback()
-        _error(f"internal error: {type(exc).__name__}: {exc} (a bug in lrsched {__version__}; "
-               "run again with --debug for the traceback, and please report it)")
-        return 1
+        signum = _signal_of(exc)
+        if signum is not None:
+            return _report_signal(signum)
+        message, code = _failure(exc)
+        _error(message)
+        return code
 
 
 _NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _signal_of(exc: BaseException) -> int | None:
+    """The signal that ended the run, if one did: the exception it raised, or the one an
+    extension module made of it (importing NumPy turns a KeyboardInterrupt into an ImportError)."""
+    if isinstance(exc, (_Interrupted, click.Abort, KeyboardInterrupt)):
+        return signal.SIGINT
+    if isinstance(exc, _Terminate):
+        return exc.signum
+    return _Run.received
+
+
+def _failure(exc: Exception) -> tuple[str, int]:
+    """The error line and exit code of a run that raised ``exc``."""
+    if isinstance(exc, click.ClickException):
+        return _click_message(exc), exc.exit_code
+    if isinstance(exc, LrschedError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, MemoryError):
+        return "out of memory (fewer epochs or param groups will fit)", 1
+    # a bug: still one line, and the way to the traceback
+    return (f"internal error: {type(exc).__name__}: {exc} (a bug in lrsched {__version__}; "
+            "run again with --debug for the traceback, and please report it)"), 1
 
 
 def _silence_stdout() -> None:

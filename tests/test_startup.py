@@ -1,16 +1,18 @@
 """Start-up and interrupts: `lrsched --help` and `--version` import no NumPy, `import lrsched`
-neither."""
+neither, and a Ctrl-C at any moment of the lrsched program ends in one line and exit 130."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import click
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 HEAVY = ("numpy", "rich", "matplotlib", "yaml")
 
@@ -93,3 +95,146 @@ def test_group_help_is_what_click_lists_from_the_commands(width):
     click.Group.format_commands(cli, ctx, clicks)   # imports every command
     assert ours.getvalue() == clicks.getvalue()
     assert ours.getvalue().startswith("Commands:\n  table ")
+
+
+# ============================================================================== interrupts
+
+LONG = "lr: 0.1\nscheduler: {type: StepLR, step_size: 1000, gamma: 0.99}\n"
+# pip's console-script wrapper, as `pip install` writes it for `lrsched = "lrsched.cli:main"`
+SCRIPT = """\
+import re
+import sys
+from lrsched.cli import main
+if __name__ == "__main__":
+    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])
+    sys.exit(main())
+"""
+DELAYS = (0, 0.01, 0.02, 0.05, 0.08, 0.12, 0.16, 0.25, 0.4)
+CAUGHT = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGHUP - 1))
+
+
+def caught_signals(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("SigCgt:"):
+                return int(line.split()[1], 16)
+    return 0
+
+
+def interrupt(command: list, work, delay: float, sig=signal.SIGINT) -> tuple[int, bytes, bytes]:
+    """Start a long `table` run, wait until lrsched's first line has run (its module installs
+    the SIGTERM and SIGHUP handlers first: /proc shows them), then ``delay`` more, then ``sig``.
+    Before that first line the interpreter is still starting, which no program controls."""
+    proc = subprocess.Popen([*command, "table", work / "long.yaml", "--epochs", "2000000", "-f", "csv",
+                             "-o", work / "out.csv"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=lrsched_env())
+    deadline = time.monotonic() + 30
+    while caught_signals(proc.pid) & CAUGHT != CAUGHT:
+        assert proc.poll() is None and time.monotonic() < deadline, "lrsched never installed its handlers"
+        time.sleep(0.0005)
+    time.sleep(delay)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err, out
+
+
+@pytest.fixture
+def entry_points(tmp_path):
+    if not os.path.exists(f"/proc/{os.getpid()}/status"):
+        pytest.skip("needs /proc to see when lrsched's handlers are in place")
+    script = tmp_path / "bin" / "lrsched"   # the name tells the lrsched program from an importer
+    script.parent.mkdir()
+    script.write_text(SCRIPT)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "long.yaml").write_text(LONG)
+    return {"python -m lrsched": [sys.executable, "-m", "lrsched"],
+            "the lrsched script": [sys.executable, str(script)]}, work
+
+
+@pytest.mark.parametrize("entry", ["python -m lrsched", "the lrsched script"])
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(entry_points, entry):
+    commands, work = entry_points
+    for delay in DELAYS:
+        assert interrupt(commands[entry], work, delay) == (130, b"error: interrupted\n", b""), delay
+        assert sorted(p.name for p in work.iterdir()) == ["long.yaml"], delay   # no output, no temp file
+
+
+def test_sigterm_at_any_moment_is_one_line(entry_points):
+    commands, work = entry_points
+    for delay in (0, 0.05, 0.15):
+        assert interrupt(commands["python -m lrsched"], work, delay, signal.SIGTERM) == \
+            (143, b"error: terminated by signal SIGTERM\n", b""), delay
+        assert sorted(p.name for p in work.iterdir()) == ["long.yaml"], delay
+
+
+def test_importing_the_cli_leaves_signals_alone():
+    """Outside main(), a program that imports the CLI (the tests) keeps its own Ctrl-C."""
+    code = ("import signal, lrsched.cli\n"
+            "assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+            "assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=lrsched_env())
+    assert (run.returncode, run.stderr) == (0, "")
+
+
+def test_an_interrupt_an_extension_turns_into_another_error_is_still_an_interrupt(monkeypatch, tmp_path):
+    """Importing NumPy turns a KeyboardInterrupt into an ImportError; the run still ends as
+    interrupted, and no file is left."""
+    import lrsched.commands.table as table_cmd
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise ImportError("PyCapsule_Import could not import module \"datetime\"") from None
+
+    monkeypatch.setattr(table_cmd, "compute", interrupted_import)
+    run = run_cli("table", "-f", "csv", "-o", tmp_path / "x.csv")
+    assert (run.code, run.err) == (130, "error: interrupted\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_a_library_swallows_still_ends_the_run_as_interrupted(monkeypatch):
+    import lrsched.commands.table as table_cmd
+
+    compute = table_cmd.compute
+
+    def swallowed(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass   # `try: import x / except ImportError: fallback` does this to a converted one
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(table_cmd, "compute", swallowed)
+    run = run_cli("table", "-f", "plain", "--schedule", "step")
+    assert (run.code, run.err) == (130, "error: interrupted\n")
+    assert run.out.startswith("lr of epoch 0 => ")
+
+
+def test_an_interrupt_raised_where_python_ignores_exceptions_is_delivered_again(tmp_path):
+    """A KeyboardInterrupt raised in a weakref callback (importlib runs one for every module
+    lock) is printed as "Exception ignored" and lost, and the run would go on: the lrsched
+    program raises it again at the next line that can pass it on."""
+    script = tmp_path / "lrsched"   # the lrsched program, with a command that meets the case
+    script.write_text(
+        "import signal, sys, weakref\n"
+        "import lrsched.commands.table as table_cmd\n"
+        "compute = table_cmd.compute\n"
+        "class Lock:\n"
+        "    pass\n"
+        "def interrupted_in_a_callback(*args, **kwargs):\n"
+        "    lock = Lock()\n"
+        "    ref = weakref.ref(lock, lambda ref: signal.raise_signal(signal.SIGINT))\n"
+        "    del lock\n"
+        "    return compute(*args, **kwargs)\n"
+        "table_cmd.compute = interrupted_in_a_callback\n"
+        "from lrsched.cli import main\n"
+        "sys.exit(main())\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "long.yaml").write_text(LONG)
+    run = subprocess.run([sys.executable, str(script), "table", work / "long.yaml", "--epochs", "2000000",
+                          "-f", "csv", "-o", work / "out.csv"], capture_output=True, env=lrsched_env())
+    assert (run.returncode, run.stderr, run.stdout) == (130, b"error: interrupted\n", b"")
+    assert sorted(p.name for p in work.iterdir()) == ["long.yaml"]
