@@ -161,7 +161,15 @@ class _LazyGroup(click.Group):
         if name not in self.COMMANDS:
             return None
         module_name, attr, _summary = self.COMMANDS[name]
-        return getattr(importlib.import_module(module_name), attr)
+        # Importing holds nothing to clean up: a signal ends the program there.  Raised, it
+        # could be lost: an extension's import turns it into an ImportError that a library
+        # may take for a missing optional module.
+        armed, _Run.armed = _Run.armed, False
+        try:
+            module = importlib.import_module(module_name)
+        finally:
+            _Run.armed = armed
+        return getattr(module, attr)
 
     def format_commands(self, ctx, formatter):
         """click's own command list, made from stand-ins that carry only the summaries."""
