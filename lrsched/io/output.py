@@ -60,18 +60,20 @@ def atomic_open(path: str, mode: str = "w", **kwargs):
         existing = os.stat(target)
     except OSError:
         existing = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.lrsched-{os.getpid()}-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise RunError(f"cannot write {path}: {exc.strerror}") from None
-    try:
+    tmp = None
+    try:           # one try from the temporary file's creation on: no signal slips between
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.lrsched-{os.getpid()}-", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise RunError(f"cannot write {path}: {exc.strerror}") from None
         with _reported(path):
             with os.fdopen(fd, mode, **kwargs) as fh:
                 yield fh
             _keep_mode_and_owner(tmp, existing)
             os.replace(tmp, target)
     except BaseException:
-        _remove(tmp)
+        if tmp is not None:
+            _remove(tmp)
         raise
     _remove_stale(folder, name)
 
