@@ -7,13 +7,83 @@ import sys
 
 import click
 
-from lrsched.commands.common import epochs_option, isatty, read_specs, report_written, schedule_option, to_stdout
+from lrsched.commands.common import COUNT, epochs_option, isatty, read_specs, report_written, schedule_option, to_stdout
 from lrsched.engine import compute
 from lrsched.errors import UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
 
 FORMATS = ("auto", "rich", "plain", "csv", "json")
 RICH_MAX_ROWS = 2000
+
+
+class Rows(click.ParamType):
+    """``--at``: a comma list of rows: ``12`` (a row number), ``-1`` (the last row; negative
+    ones count from the end), ``50%`` (the row nearest that share of the way from the first
+    to the last, half rounding up).  Converted to ``(kind, value)`` pairs; which row each
+    names depends on the schedule's length (:func:`chosen_rows`)."""
+
+    name = "ROWS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        picks = []
+        for item in text.split(","):
+            item = item.strip()
+            if item.endswith("%"):
+                share = _fraction(item[:-1].strip())
+                if share is None or not 0 <= share <= 100:
+                    self.fail(f"{item!r} is not a percentage from 0% to 100%; ROWS is a comma list "
+                              f"such as 0,10,50%,-1", param, ctx)
+                picks.append(("%", share))
+                continue
+            try:
+                number = int(item)
+            except ValueError:
+                self.fail(f"{item!r} is not a row number or a percentage; ROWS is a comma list "
+                          f"such as 0,10,50%,-1", param, ctx)
+            picks.append(("row", number))
+        return tuple(picks)
+
+
+def _fraction(text: str):
+    """``text`` as an exact Fraction (``12.5``, ``1e1``), None when it is not a finite number."""
+    from fractions import Fraction
+
+    if not text or text.strip() != text or "_" in text or "/" in text:
+        return None
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
+def chosen_rows(rows: int, every: int | None, at) -> list[int]:
+    """The row numbers ``--every``/``--at`` pick from ``rows`` rows, ascending, each once.
+    ``--every N``: 0, N, 2N, ... and the last row.  A row number past the end (or before the
+    start, counted from the end) is a usage error."""
+    picks = set()
+    if rows <= 0:
+        return []
+    if every is not None:
+        picks.update(range(0, rows, every))
+        picks.add(rows - 1)
+    for kind, value in at or ():
+        if kind == "%":
+            # nearest row to value% of the way from 0 to rows - 1, half rounding up (exact)
+            scaled = value * (rows - 1) / 100
+            picks.add(int((scaled * 2 + 1) // 2))
+        elif value < 0:
+            if -value > rows:
+                raise UsageError(f"row {value} is before the first row: there are {rows} rows "
+                                 f"(-1 is the last, -{rows} the first)", key="--at")
+            picks.add(rows + value)
+        else:
+            if value >= rows:
+                raise UsageError(f"row {value} is past the last row ({rows - 1})", key="--at")
+            picks.add(value)
+    return sorted(picks)
 
 
 @click.command()
@@ -25,7 +95,13 @@ RICH_MAX_ROWS = 2000
 @click.option("-o", "--output", default=None, metavar="FILE",
               help="Write to FILE (atomically: an interrupted run leaves the previous FILE as it was) "
                    "instead of stdout.")
-def table(specs, epochs, schedules, fmt, output):
+@click.option("--every", type=COUNT, default=None, metavar="N",
+              help="Only rows 0, N, 2N, ... and the last one (each keeps its own number).")
+@click.option("--at", "at", type=Rows(), default=None, metavar="ROWS",
+              help="Only these rows: a comma list of row numbers (-1 is the last, negative ones count "
+                   "from the end) and percentages (50% is the row halfway, half rounding up). "
+                   "With --every: both.")
+def table(specs, epochs, schedules, fmt, output, every, at):
     """Print the learning rate of every epoch.
 
     SPEC is a YAML schedule spec (`-` reads stdin), or several; without one, the built-in
@@ -42,6 +118,13 @@ def table(specs, epochs, schedules, fmt, output):
         check_writable(output)   # before the work, not after
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
+    rows = picks = None
+    if every is not None or at is not None:
+        # each schedule's own rows for the text forms (-1 is its own last row); the rich
+        # table shares one epoch column, so it picks from the longest
+        longest = max((r.epochs for r in results), default=0)
+        picks = chosen_rows(longest, every, at)
+        rows = [[i for i in chosen_rows(r.epochs, every, _within(at, r.epochs))] for r in results]
     if fmt == "auto" and output is not None:
         fmt = {".csv": "csv", ".json": "json"}.get(os.path.splitext(output)[1].lower(), "plain")
     elif fmt == "auto":
@@ -56,14 +139,15 @@ def table(specs, epochs, schedules, fmt, output):
 
             with atomic_open(output, encoding="utf-8") as fh:
                 console = Console(file=fh, width=200)
-                for part in rich_tables(results):
+                for part in rich_tables(results, rows=picks):
                     console.print(part)
             report_written(output)
         else:
             console = Console()
-            to_stdout(lambda: console.print(rich_table(results, max_rows=RICH_MAX_ROWS, width=console.width)))
+            to_stdout(lambda: console.print(rich_table(results, max_rows=RICH_MAX_ROWS, width=console.width,
+                                                       rows=picks)))
         return
-    chunks = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results)
+    chunks = {"plain": plain_lines, "csv": csv_lines, "json": json_text}[fmt](results, rows)
     if output is None:
         def write_all():
             write = sys.stdout.write
@@ -76,6 +160,14 @@ def table(specs, epochs, schedules, fmt, output):
     with atomic_open(output, encoding="utf-8", newline="") as fh:
         fh.writelines(chunks)
     report_written(output)
+
+
+def _within(at, rows: int):
+    """``--at`` for a schedule of ``rows`` rows among longer ones: row numbers past its end
+    are dropped (the longest schedule has them; checked there)."""
+    if at is None:
+        return None
+    return tuple(p for p in at if not (p[0] == "row" and (p[1] >= rows or -p[1] > rows)))
 
 
 def _same_file(a: str, b: str) -> bool:

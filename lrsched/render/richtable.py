@@ -38,12 +38,20 @@ def short(value: float) -> str:
     return f"{value:.{SHORT_DIGITS}g}"
 
 
-def _layout(columns, rows: int, width: int | None):
+def _picked(columns, rows):
+    """The columns holding only the rows ``rows`` names (ascending; None: every row); a
+    column shorter than a row named simply ends there."""
+    if rows is None:
+        return columns
+    return [(label, style, values[[i for i in rows if i < len(values)]]) for label, style, values in columns]
+
+
+def _layout(columns, rows: int, width: int | None, last: int | None = None):
     """How the columns fit ``width``: ``(formatter, widths, parts)`` where ``widths`` are
     the value columns' widths and ``parts`` the column indices of each table printed (one
     table unless even short numbers do not fit side by side).  A number is never wrapped or
     cut: labels fold first, then numbers take the short form, then the columns are split."""
-    epoch_width = max(len("epoch"), len(str(max(rows - 1, 0))))
+    epoch_width = max(len("epoch"), len(str(max(rows - 1, 0) if last is None else last)))
 
     def number_widths(fmt):
         return [max((len(fmt(v)) for v in values[:rows].tolist()), default=1) for _, _, values in columns]
@@ -94,54 +102,60 @@ def _new_table(columns, widths, *, header: bool = True, epoch_width: int | None 
     return table
 
 
-def _add_rows(table, columns, start: int, stop: int, fmt=repr) -> None:
+def _add_rows(table, columns, start: int, stop: int, fmt=repr, epochs=None) -> None:
+    """Rows ``start`` to ``stop`` of the columns; ``epochs``: the row numbers they stand for
+    (None: their positions)."""
     cells = [c[start:stop].tolist() for _, _, c in columns]
-    for i, epoch in enumerate(range(start, stop)):
+    for i, at in enumerate(range(start, stop)):
+        epoch = at if epochs is None else epochs[at]
         table.add_row(str(epoch), *(fmt(col[i]) if i < len(col) else "" for col in cells))
 
 
-def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None, width: int | None = None):
+def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None, width: int | None = None,
+               rows: Sequence[int] | None = None):
     """Epoch, then one column per schedule (and group), momentum where cycled, fitted to
-    ``width`` columns of text (None: as wide as it takes) without ever breaking a number."""
+    ``width`` columns of text (None: as wide as it takes) without ever breaking a number.
+    ``rows``: only these row numbers (ascending), each shown with its own number."""
     from rich.console import Group
 
-    columns = _rich_columns(results)
-    rows = max((c.shape[0] for _, _, c in columns), default=0)
-    shown = rows if max_rows is None else min(rows, max_rows)
-    fmt, widths, parts = _layout(columns, shown, width)
+    columns = _picked(_rich_columns(results), rows)
+    count = max((c.shape[0] for _, _, c in columns), default=0) if rows is None else len(rows)
+    shown = count if max_rows is None else min(count, max_rows)
+    last = None if rows is None or not shown else rows[shown - 1]
+    fmt, widths, parts = _layout(columns, shown, width, last)
     columns = [(shortened(label, 2 * w), style, values) for (label, style, values), w in zip(columns, widths)]
     tables = []
     for part in parts:
         table = _new_table([columns[i] for i in part], [widths[i] for i in part])
-        _add_rows(table, [columns[i] for i in part], 0, shown, fmt)
+        _add_rows(table, [columns[i] for i in part], 0, shown, fmt, rows)
         tables.append(table)
     notes = []
     if fmt is short:
         notes.append(f"numbers shown to {SHORT_DIGITS} significant digits to fit the terminal; "
                      "--format plain, csv or json prints every digit")
-    if shown < rows:
-        notes.append(f"{rows - shown} more rows: use --format plain, csv or json for all")
+    if shown < count:
+        notes.append(f"{count - shown} more rows: use --format plain, csv or json for all")
     if notes:
         tables[-1].caption = "\n".join(notes)
     return tables[0] if len(tables) == 1 else Group(*tables)
 
 
-def rich_tables(results: Sequence[ScheduleResult]) -> Iterator:
+def rich_tables(results: Sequence[ScheduleResult], rows: Sequence[int] | None = None) -> Iterator:
     """The whole table as rich Tables of ``_CHUNK`` rows each, printed one after the other
     (for a file): one table when it is short; when it is long, every part has the same column
     widths (measured over all rows first) and only the first a header, so they read as one
     table while the text streams."""
-    columns = _rich_columns(results)
-    rows = max((c.shape[0] for _, _, c in columns), default=0)
-    if rows <= text.CHUNK:
-        yield rich_table(results)
+    columns = _picked(_rich_columns(results), rows)
+    count = max((c.shape[0] for _, _, c in columns), default=0) if rows is None else len(rows)
+    if count <= text.CHUNK:
+        yield rich_table(results, rows=rows)
         return
-    epoch_width = max(len("epoch"), len(str(rows - 1)))
+    epoch_width = max(len("epoch"), len(str(count - 1 if rows is None else rows[-1])))
     widths = []
     for label, _, values in columns:
         longest = max((max(map(len, map(repr, chunk))) for _, chunk in text.chunks(values)), default=0)
         widths.append(max(longest, min(len(label), LABEL_WIDTH)))
-    for start in range(0, rows, text.CHUNK):
+    for start in range(0, count, text.CHUNK):
         table = _new_table(columns, widths, header=start == 0, epoch_width=epoch_width)
-        _add_rows(table, columns, start, min(start + text.CHUNK, rows))
+        _add_rows(table, columns, start, min(start + text.CHUNK, count), epochs=rows)
         yield table

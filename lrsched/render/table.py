@@ -23,36 +23,55 @@ def chunks(array) -> Iterator[tuple[int, list]]:
         yield start, array[start:start + CHUNK].tolist()
 
 
-def plain_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
+def picked(array, rows: Sequence[int] | None) -> Iterator[tuple[Sequence[int], list]]:
+    """(row numbers, those rows as lists of Python floats) for each block of ``CHUNK`` rows:
+    every row when ``rows`` is None, else only the rows ``rows`` names (in its order)."""
+    if rows is None:
+        for start, block in chunks(array):
+            yield range(start, start + len(block)), block
+        return
+    for start in range(0, len(rows), CHUNK):
+        numbers = rows[start:start + CHUNK]
+        yield numbers, array[list(numbers)].tolist()
+
+
+def _rows_of(rows, i: int):
+    """The rows picked for the ``i``-th result: ``rows`` is None (all), or one list per result."""
+    return None if rows is None else rows[i]
+
+
+def plain_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
     """``lr of epoch N => [lr, ...]``: what the torch loop prints; ``# NAME`` before each
-    block when there are several schedules."""
+    block when there are several schedules.  ``rows``: None (every row) or, per result, the
+    row numbers to print (each line keeps its own epoch number)."""
     several = len(results) > 1
-    for result in results:
+    for i, result in enumerate(results):
         if several:
             yield f"# {_one_line(result.name)}\n"
-        for start, rows in chunks(result.lr):
-            yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in enumerate(rows, start)])
+        for numbers, block in picked(result.lr, _rows_of(rows, i)):
+            yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in zip(numbers, block)])
 
 
-def csv_lines(results: Sequence[ScheduleResult]) -> Iterator[str]:
+def csv_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
     """Tidy CSV: one line per schedule, epoch and param group; momentum empty when the
-    schedule does not cycle it."""
+    schedule does not cycle it.  ``rows``: as :func:`plain_lines`."""
     yield "schedule,epoch,group,lr,momentum\n"
-    for result in results:
+    for i, result in enumerate(results):
         name = _csv_field(result.name)
         groups = range(result.lr.shape[1])
-        momentum = chunks(result.momentum) if result.momentum is not None else None
-        for start, rows in chunks(result.lr):
+        picks = _rows_of(rows, i)
+        momentum = picked(result.momentum, picks) if result.momentum is not None else None
+        for numbers, block in picked(result.lr, picks):
             if momentum is None:
                 if len(groups) == 1:
-                    yield "".join([f"{name},{epoch},0,{row[0]!r},\n" for epoch, row in enumerate(rows, start)])
+                    yield "".join([f"{name},{epoch},0,{row[0]!r},\n" for epoch, row in zip(numbers, block)])
                 else:
                     yield "".join([f"{name},{epoch},{g},{row[g]!r},\n"
-                                   for epoch, row in enumerate(rows, start) for g in groups])
+                                   for epoch, row in zip(numbers, block) for g in groups])
             else:
                 _, moms = next(momentum)
                 yield "".join([f"{name},{epoch},{g},{row[g]!r},{mom[g]!r}\n"
-                               for epoch, row, mom in zip(range(start, start + len(rows)), rows, moms)
+                               for epoch, row, mom in zip(numbers, block, moms)
                                for g in groups])
 
 
@@ -66,27 +85,31 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def json_text(results: Sequence[ScheduleResult]) -> Iterator[str]:
-    """A JSON list, one object per schedule: name, lr[epoch][group], momentum or null."""
+def json_text(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
+    """A JSON list, one object per schedule: name, lr[epoch][group], momentum or null; with
+    ``rows`` (as :func:`plain_lines`) only those rows, and ``"rows"``: their numbers."""
     yield "["
     for i, result in enumerate(results):
+        picks = _rows_of(rows, i)
         yield ("," if i else "") + "\n  {\"name\": " + _json_string(result.name) + ", \"lr\": ["
-        yield from _json_matrix(result.lr)
+        yield from _json_matrix(result.lr, picks)
         yield "], \"momentum\": "
         if result.momentum is None:
             yield "null"
         else:
             yield "["
-            yield from _json_matrix(result.momentum)
+            yield from _json_matrix(result.momentum, picks)
             yield "]"
+        if picks is not None:
+            yield ", \"rows\": [" + ", ".join(map(str, picks)) + "]"
         yield "}"
     yield "\n]\n"
 
 
-def _json_matrix(array) -> Iterable[str]:
+def _json_matrix(array, picks=None) -> Iterable[str]:
     # repr round-trips; the engine refuses non-finite values, so this is valid JSON
-    for start, rows in chunks(array):
-        yield ("," if start else "") + ",".join(["[" + ", ".join(map(repr, row)) + "]" for row in rows])
+    for k, (_, rows) in enumerate(picked(array, picks)):
+        yield ("," if k else "") + ",".join(["[" + ", ".join(map(repr, row)) + "]" for row in rows])
 
 
 def _json_string(text: str) -> str:
