@@ -33,12 +33,17 @@ class ImagePath(click.ParamType):
 
 
 class Size(click.ParamType):
-    """``WxH`` in inches: two positive numbers such as ``8x4.5``."""
+    """``WxH`` in inches: two positive numbers such as ``8x4.5``; with ``--term`` (an eager
+    option, so it is known first) ``COLSxROWS`` in characters, two whole numbers such as
+    ``80x24``, and None when not given (the terminal's size)."""
 
     name = "WxH"
     _FORM = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*[xX×]\s*([0-9]*\.?[0-9]+)\s*$")
+    _CELLS = re.compile(r"^\s*([0-9]+)\s*[xX×]\s*([0-9]+)\s*$")
 
     def convert(self, value, param, ctx):
+        if ctx is not None and ctx.params.get("term"):
+            return self._cells(value, param, ctx)
         if isinstance(value, tuple):
             return value
         found = self._FORM.match(str(value))
@@ -47,6 +52,21 @@ class Size(click.ParamType):
             self.fail(f"must be WIDTHxHEIGHT in inches, two positive numbers such as 8x4.5; "
                       f"got {value!r}", param, ctx)
         return size
+
+    def _cells(self, value, param, ctx):
+        from click.core import ParameterSource
+
+        if ctx.get_parameter_source(param.name) is ParameterSource.DEFAULT:
+            return None
+        found = self._CELLS.match(str(value))
+        size = tuple(int(v) for v in found.groups()) if found else None
+        if size is None or min(size) < 1 or max(size) > TERM_MAX:
+            self.fail(f"with --term, must be COLSxROWS in characters, two whole numbers such as 80x24 "
+                      f"(at most {TERM_MAX}); got {value!r}", param, ctx)
+        return size
+
+
+TERM_MAX = 10_000   # characters a side: more is no terminal
 
 
 @click.command()
@@ -66,13 +86,19 @@ class Size(click.ParamType):
 @click.option("--markers/--no-markers", default=None,
               help="Faint vertical lines where a schedule changes phase (default: on for up to "
                    f"{MARKED_SCHEDULES} schedules).")
-def plot(specs, output, epochs, schedules, log, title, size, dpi, markers):
+@click.option("--term", is_flag=True, is_eager=True,
+              help="Draw in the terminal (braille) instead of writing an image; --size is then "
+                   "COLSxROWS in characters (default: the terminal's width x 24, 80x24 when piped).")
+def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term):
     """Plot the learning rate (and momentum, where cycled) of every schedule.
 
     Every schedule of every SPEC is drawn on one axes, one colour each; several param groups
     share their schedule's colour. Schedules that cycle momentum (or Adam's beta1) get a
-    second panel. Without SPEC, the built-in default. Says `wrote PATH` on stderr.
+    second panel. Without SPEC, the built-in default. Says `wrote PATH` on stderr. With
+    --term, drawn on stdout in braille characters (colours only on a terminal without NO_COLOR).
     """
+    if term:
+        return plot_term(specs, output, epochs, schedules, log, title, size, markers)
     try:
         check_canvas(size, dpi)
     except ValueError as exc:
@@ -97,6 +123,48 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers):
             click.echo(f"warning: {warning.message}", err=True)
     save(fig, output)
     report_written(output)
+
+
+def plot_term(specs, output, epochs, schedules, log, title, size, markers) -> None:
+    """``plot --term``: the plot drawn on stdout (no matplotlib on this path)."""
+    import os
+    import sys
+
+    from click.core import ParameterSource
+
+    from lrsched.commands.common import isatty, to_stdout
+    from lrsched.render.term import DEFAULT_COLS, DEFAULT_ROWS, SizeError, draw
+
+    ctx = click.get_current_context()
+    if output is not None:
+        raise UsageError("--term draws in the terminal; it writes no file (leave out -o, or --term)",
+                         key="--output")
+    if ctx.get_parameter_source("dpi") is not ParameterSource.DEFAULT:
+        raise UsageError("--term draws characters; dots per inch mean nothing there (leave out --dpi)",
+                         key="--dpi")
+    terminal = isatty(sys.stdout)
+    if size is None:
+        cols = DEFAULT_COLS
+        if terminal:
+            import shutil
+
+            cols = shutil.get_terminal_size((DEFAULT_COLS, DEFAULT_ROWS)).columns or DEFAULT_COLS
+        size = (cols, DEFAULT_ROWS)
+    docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
+    results = told_apart([(d, compute(s)) for d in docs for s in d.schedules])
+    if title is None:
+        title = default_title(docs, results, budget=size[0])
+    try:
+        drawn = draw(results, cols=size[0], rows=size[1], title=title, log=log, markers=markers)
+    except SizeError as exc:
+        raise UsageError(str(exc), key="--size") from None
+    if terminal and not os.environ.get("NO_COLOR"):
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        to_stdout(lambda: console.print(drawn, soft_wrap=True))
+    else:
+        to_stdout(lambda: sys.stdout.write(drawn.text()))
 
 
 def default_output(specs) -> str:
