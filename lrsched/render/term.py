@@ -212,8 +212,9 @@ def y_ticks(ys: YScale, cells: int) -> list[tuple[int, str]]:
         at = at[(at >= ys.low - 1e-12 * abs(step)) & (at <= ys.high + 1e-12 * abs(step))]
         labels = lr_labels(at) if len(at) else []
     ticks, taken = [], set()
-    for value, label in zip(np.asarray(at).tolist(), labels):
-        row = int(ys.row(np.array([value]))[0]) // 4
+    for label in labels:
+        # placed where the label's own value is, so the label reads true to its row
+        row = int(ys.row(ys.transform([float(label)]))[0]) // 4
         if row not in taken:
             taken.add(row)
             ticks.append((row, label))
