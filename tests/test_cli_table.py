@@ -223,3 +223,90 @@ def test_an_unknown_schedule_name_gets_the_one_suggestion_rule():
     assert run.code == 2
     assert run.err == ("error: --schedule: unknown schedule 'stepp'; did you mean 'step'? "
                        "valid: cyclic, exponential, lambda, multistep, step\n")
+
+
+# ---- --every N and --at ROWS: rows of long schedules, each keeping its own number
+
+def test_every_keeps_the_epoch_numbers_and_the_last_row(cli):
+    run = cli("table", "--schedule", "step", "-f", "plain", "--every", "3", "--epochs", "10")
+    assert run.out == ("lr of epoch 0 => [0.01]\nlr of epoch 3 => [0.001]\nlr of epoch 6 => [0.0001]\n"
+                       "lr of epoch 9 => [1e-05]\n")
+    full = cli("table", "--schedule", "step", "-f", "plain", "--epochs", "10").out.splitlines()
+    assert run.out.splitlines() == [full[i] for i in (0, 3, 6, 9)]
+
+
+@pytest.mark.parametrize("at, rows", [
+    ("0", [0]), ("-1", [100]), ("-101", [0]), ("50%", [50]), ("0%,100%", [0, 100]), ("33.3%", [33]),
+    ("12.5%", [13]), ("0.5%", [1]), ("0.49%", [0]), ("5,-1,5,1", [1, 5, 100]), (" 7 , 3 ", [3, 7]),
+])
+def test_at_picks_rows(cli, at, rows):
+    data = json.loads(cli("table", "-f", "json", "--epochs", "101", "--schedule", "exponential", "--at", at).out)
+    full = json.loads(cli("table", "-f", "json", "--epochs", "101", "--schedule", "exponential").out)
+    assert data[0]["rows"] == rows
+    assert data[0]["lr"] == [full[0]["lr"][i] for i in rows]
+    assert data[0]["momentum"] is None
+
+
+def test_percent_rounds_half_up():
+    from lrsched.commands.table import chosen_rows
+
+    # 50% of the way from row 0 to row 9 is 4.5: row 5
+    assert chosen_rows(10, None, (("%", 50),)) == [5]
+    assert chosen_rows(3, None, (("%", 25),)) == [1]      # 0.5 -> 1
+    assert chosen_rows(1, None, (("%", 50), ("row", -1))) == [0]
+
+
+def test_every_and_at_together_in_every_format(cli, tmp_path):
+    args = ["table", CYCLIC, "--epochs", "50", "--every", "20", "--at", "-2,5"]
+    rows = [0, 5, 20, 40, 48, 49]
+    result = compute(load_spec(CYCLIC).schedules[0], 50)
+    data = json.loads(cli(*args, "-f", "json").out)
+    assert data[0]["rows"] == rows
+    np.testing.assert_array_equal(np.array(data[0]["lr"]), result.lr[rows])
+    np.testing.assert_array_equal(np.array(data[0]["momentum"]), result.momentum[rows])
+    lines = cli(*args, "-f", "plain").out.splitlines()
+    assert lines == [f"lr of epoch {e} => {result.lr[e].tolist()!r}" for e in rows]
+    table = list(csv.DictReader(io.StringIO(cli(*args, "-f", "csv").out)))
+    assert [(int(r["epoch"]), int(r["group"])) for r in table] == [(e, g) for e in rows for g in (0, 1)]
+    for r in table:
+        e, g = int(r["epoch"]), int(r["group"])
+        assert float(r["lr"]) == result.lr[e, g] and float(r["momentum"]) == result.momentum[e, g]
+    out = tmp_path / "t.txt"
+    assert cli(*args, "-f", "rich", "-o", str(out)).code == 0
+    shown = [line.split()[0] for line in out.read_text().splitlines() if line.split() and line.split()[0].isdigit()]
+    assert shown == [str(e) for e in rows]
+
+
+def test_rich_table_shows_the_chosen_rows_with_their_numbers():
+    from rich.console import Console
+
+    from lrsched.render.richtable import rich_table
+
+    results = [compute(s, 100000) for s in load_spec(str(ROOT / "configs" / "tutorial.yaml")).schedules]
+    for width in (40, 80, 200):
+        out = io.StringIO()
+        Console(file=out, width=width, highlight=False).print(
+            rich_table(results, width=width, rows=[0, 50000, 99999], max_rows=2000))
+        lines = out.getvalue().splitlines()
+        assert max(map(len, lines)) <= width
+        epochs = [line.split()[0] for line in lines if line.split() and line.split()[0].isdigit()]
+        assert sorted(set(epochs), key=int) == ["0", "50000", "99999"]
+        assert "more rows" not in out.getvalue()
+
+
+def test_each_schedule_picks_from_its_own_rows(cli, write_spec):
+    short = write_spec("lr: 0.1\nepochs: 5\nscheduler: {type: StepLR, step_size: 1}\n")
+    data = json.loads(cli("table", short, CYCLIC, "-f", "json", "--at", "-1,10").out)
+    assert data[0]["rows"] == [4] and data[1]["rows"] == [10, len(compute(load_spec(CYCLIC).schedules[0]).lr) - 1]
+
+
+@pytest.mark.parametrize("args", [
+    ["--at", ""], ["--at", "1,,2"], ["--at", "x"], ["--at", "101%"], ["--at", "-1%"], ["--at", "nan%"],
+    ["--at", "1.5"], ["--at", "9"], ["--at", "-10"], ["--at", "%"], ["--at", "1e400%"], ["--every", "0"],
+    ["--every", "-3"], ["--every", "x"], ["--at", "10**9"], ["--at", "1/2%"],
+])
+def test_bad_rows_are_usage_errors(args):
+    from conftest import one_error_line
+
+    line = one_error_line(run_cli("table", "--schedule", "step", *args), 2)
+    assert line.startswith(f"error: {args[0]}: "), line

@@ -137,7 +137,8 @@ RAW_TEXT = st.one_of(
 
 ARGS = st.sampled_from([["-f", "json"], ["-f", "json"], ["-f", "csv"], ["-f", "plain"], ["-f", "rich"],
                         ["-f", "json", "--epochs", "7"], ["-f", "plain", "--epochs", "1e12"],
-                        ["-f", "json", "--schedule", "StepLR"]])
+                        ["-f", "json", "--schedule", "StepLR"], ["-f", "json", "--at", "0,-1,50%"],
+                        ["-f", "csv", "--every", "3"], ["-f", "plain", "--at", "-2", "--every", "1e1"]])
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
@@ -210,3 +211,41 @@ def test_every_keyword_with_extreme_values(scheduler, keyword):
         spec["scheduler"] = dict(spec["scheduler"], **{keyword: value})
         run = run_cli("table", "-", "-f", "json", stdin=yaml.safe_dump(spec))
         check(run.code, run.out, run.err, ["-f", "json"])
+
+
+# ---- --every and --at: whatever a user types, its rows or one `error: --at:` line
+
+ROW_TOKENS = st.sampled_from(["0", "1", "-1", "-9", "-10", "8", "9", "50%", "0%", "100%", "100.0%", "12.5%",
+                              "101%", "-1%", "%", "nan%", "inf%", "1e2%", "1e400%", "1/2%", "1.5", "1e3", "0x1",
+                              "", " ", "٣", "2**70", str(2 ** 70), str(-2 ** 70), "+3", "--1", "1_0", "50 %"])
+ROWS = st.one_of(st.lists(ROW_TOKENS, min_size=1, max_size=5).map(",".join), st.text(max_size=12))
+EVERY = st.one_of(st.none(), st.sampled_from(["1", "2", "3", "8", "9", "100", "1e1", "0", "-1", "x", "1.5",
+                                              "1e400", str(2 ** 70)]), st.text(max_size=5))
+
+
+@settings(FUZZ, max_examples=250)
+@given(ROWS, EVERY, st.sampled_from(["json", "csv", "plain", "rich"]))
+def test_any_rows_end_cleanly(at, every, fmt):
+    args = ["-f", fmt, "--at", at] + ([] if every is None else ["--every", every])
+    run = run_cli("table", *args)
+    check(run.code, run.out, run.err, args)
+    if run.code:
+        assert run.err.startswith(("error: --at: ", "error: --every: ")), run.err
+    elif fmt == "json":
+        for entry in json.loads(run.out):
+            assert entry["rows"] == sorted(set(entry["rows"])) and len(entry["rows"]) == len(entry["lr"])
+
+
+SIZES = st.one_of(st.text(max_size=10), st.builds("{}x{}".format, st.integers(-5, 400), st.integers(-5, 120)))
+
+
+@settings(FUZZ, max_examples=120)
+@given(SIZES, st.sampled_from([[], ["--log"], ["--schedule", "cyclic"], ["--no-markers", "--title", "t"]]))
+def test_any_terminal_size_ends_cleanly(size, args):
+    args = ["--term", "--size", size, *args]
+    run = run_cli("plot", *args)
+    check(run.code, run.out, run.err, args)
+    if run.code == 0:
+        cols, rows = map(int, size.strip().lower().replace("×", "x").split("x"))
+        lines = run.out.splitlines()
+        assert len(lines) <= rows and max(map(len, lines)) <= cols
