@@ -1,8 +1,8 @@
-"""Start-up: `lrsched table` on the built-in default against importing its dependencies, and
-`lrsched --help` / `--version` against importing click alone.
+"""Start-up: `lrsched table` and `lrsched plot --term` on the built-in default against
+importing their dependencies, and `lrsched --help` / `--version` against importing click alone.
 
-Goals: `table` within 1.3x of `python -c "import numpy, yaml, click, rich"` (no matplotlib on
-that path); `--help` and `--version` import no numpy (nor rich, nor matplotlib), so they cost
+Goals: `table` and `plot --term` within 1.3x of `python -c "import numpy, yaml, click, rich"`
+(no matplotlib on those paths); `--help` and `--version` import no numpy (nor rich, nor matplotlib), so they cost
 little more than click.  Best of N runs of fresh interpreters, CPU time, in one process.
 
     python benchmarks/bench_startup.py [--runs 15]
@@ -27,7 +27,8 @@ LRSCHED = [sys.executable, "-m", "lrsched"]
 GROUPS = [
     [("python -c import numpy, yaml, click, rich", [sys.executable, "-c", "import numpy, yaml, click, rich"]),
      ("lrsched table --format plain", [*LRSCHED, "table", "--format", "plain"]),
-     ("lrsched table --format rich", [*LRSCHED, "table", "--format", "rich"])],
+     ("lrsched table --format rich", [*LRSCHED, "table", "--format", "rich"]),
+     ("lrsched plot --term", [*LRSCHED, "plot", "--term"])],
     [("python -c import click", [sys.executable, "-c", "import click"]),
      ("lrsched --help", [*LRSCHED, "--help"]),
      ("lrsched --version", [*LRSCHED, "--version"])],

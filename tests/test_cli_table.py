@@ -310,3 +310,15 @@ def test_bad_rows_are_usage_errors(args):
 
     line = one_error_line(run_cli("table", "--schedule", "step", *args), 2)
     assert line.startswith(f"error: {args[0]}: "), line
+
+
+@pytest.mark.parametrize("args", ["--every 50 --format plain", "--at 0,50%,-1 --format json"])
+def test_the_readme_shows_what_every_and_at_print(args):
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    command = f"lrsched table configs/cosineannealinglr.yaml {args}"
+    block = re.search(re.escape(command) + r"\n```\n\n```text\n(.*?)```", readme, re.S)
+    assert block is not None
+    args = [str(ROOT / a) if a.startswith("configs/") else a for a in command.split()[1:]]
+    assert run_cli(*args).out == block.group(1)

@@ -248,3 +248,10 @@ def test_matplotlib_is_never_imported():
         proc = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, env=env)
         assert proc.returncode == 0, proc.stderr
         assert "matplotlib" not in proc.stderr.decode()
+
+
+def test_the_readme_shows_what_plot_term_prints():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```console\n\$ NO_COLOR=1 lrsched plot --term --size 80x24\n(.*?)```", readme, re.S)
+    assert block is not None
+    assert run_cli("plot", "--term", "--size", "80x24").out == block.group(1)
