@@ -248,3 +248,18 @@ def test_any_terminal_size_ends_cleanly(size, args):
         cols, rows = map(int, size.strip().lower().replace("×", "x").split("x"))
         lines = run.out.splitlines()
         assert len(lines) <= rows and max(map(len, lines)) <= cols
+
+
+ROW_ARGS = st.sampled_from([["-f", "json", "--at", "0,-1,50%"], ["-f", "csv", "--every", "3"],
+                            ["-f", "plain", "--at", "-2", "--every", "1e1"], ["-f", "rich", "--at", "100%,5"]])
+
+
+@settings(FUZZ, max_examples=150)
+@given(DOCUMENTS, ROW_ARGS)
+def test_any_yaml_document_with_rows_ends_cleanly(doc, args):
+    try:
+        text = as_yaml(doc)
+    except yaml.YAMLError:   # pragma: no cover - safe_dump takes every value drawn
+        return
+    run = run_cli("table", "-", *args, stdin=text)
+    check(run.code, run.out, run.err, args)
