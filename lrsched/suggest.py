@@ -54,4 +54,15 @@ def unknown(what: str, word, options: Iterable[str], *, owner: str | None = None
     ``also`` are further names that may be meant (and are listed) without being ``options``."""
     names = list(dict.fromkeys([str(o) for o in options] + [str(a) for a in also]))
     where = f" for {owner}" if owner else ""
-    return f"unknown {what} '{word}'{where}; {did_you_mean(word, names)}valid: {', '.join(names) or 'none'}"
+    hint = printable(did_you_mean(word, names))
+    return (f"unknown {what} '{printable(word)}'{where}; {hint}"
+            f"valid: {', '.join(map(printable, names)) or 'none'}")
+
+
+def printable(text) -> str:
+    """``text`` with control characters escaped (``\\r``, ``\\x07``), so that a message
+    naming it stays on one line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -322,3 +322,10 @@ def test_the_readme_shows_what_every_and_at_print(args):
     assert block is not None
     args = [str(ROOT / a) if a.startswith("configs/") else a for a in command.split()[1:]]
     assert run_cli(*args).out == block.group(1)
+
+
+def test_an_unknown_name_message_stays_on_one_line_whatever_the_names(write_spec):
+    path = write_spec('lr: 0.1\nepochs: 3\nschedules:\n  - name: "a\\rb\\nc"\n    scheduler: {type: StepLR, step_size: 1}\n')
+    run = run_cli("table", path, "--schedule", "z\tz")
+    assert run.code == 2
+    assert run.err == "error: --schedule: unknown schedule 'z\\tz'; valid: a\\rb\\nc\n"
