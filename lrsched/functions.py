@@ -48,6 +48,21 @@ class TestFunction:
     lr: float
     description: str
 
+    def grad_of_floats(self) -> Callable[[float, float], tuple[float, float]]:
+        """``grad`` on two Python floats, giving the floats of the batched call (the
+        simulator's fast path for small batches): ``grad`` itself when it is only ``+ - * /``
+        (Python's float arithmetic is NumPy's float64 arithmetic), else ``grad`` called on
+        one-element arrays, the very call of a batch of one run."""
+        grad = self.grad
+        if any(grad is known for known in ARITHMETIC_GRADS):
+            return grad
+
+        def on_floats(x: float, y: float) -> tuple[float, float]:
+            gx, gy = grad(np.array([x]), np.array([y]))
+            return float(gx[0]), float(gy[0])
+
+        return on_floats
+
     def nearest_minimum_distance(self, x: Array, y: Array) -> Array | None:
         """Euclidean distance from each point to the closest global minimum (None if none)."""
         if not self.minima:
@@ -268,6 +283,11 @@ def _saddle_grad(x, y):
     """``x**2 - y**2``"""
     return 2 * x, -(2 * y)
 
+
+# the gradients made of + - * / only: they take Python floats as they take arrays
+ARITHMETIC_GRADS = frozenset((
+    _rosenbrock_grad, _beale_grad, _himmelblau_grad, _booth_grad, _goldstein_price_grad,
+    _styblinski_tang_grad, _camel_grad, _matyas_grad, _quadratic_grad, _saddle_grad))
 
 _ST_X = -2.903534027771177
 _CAMEL = (0.08984201310031806, -0.7126564030207396)

@@ -45,6 +45,11 @@ class OptimizerDef:
     returns new ``(params, state)`` and never mutates its inputs.
     ``state_keys(hyper)``: per-parameter state entries in torch's ``state_dict`` order.
     ``checks``: refusals of torch's constructor that involve several keywords.
+    ``scalar_update(params, grads, state, lr, hyper, momentum)``: the same step for one run
+    on Python floats (``params``/``grads`` 2-tuples, vectors of ``state`` 2-tuples, ``lr`` and
+    ``momentum`` floats or None), bit for bit ``update``; the simulator's fast path for
+    small batches.  It may raise one of :data:`lrsched.optim.scalar.FALLBACK`, and the step
+    is then taken by ``update``.
     """
 
     torch: OptimizerClass
@@ -54,6 +59,7 @@ class OptimizerDef:
     summary: str
     checks: tuple = ()
     created_in_constructor: bool = False
+    scalar_update: UpdateFn | None = None
 
     @property
     def name(self) -> str:

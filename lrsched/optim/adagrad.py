@@ -7,8 +7,11 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, sqrt
+from lrsched.optim.adam import next_step
+from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import sqrt as scalar_sqrt
 
-__all__ = ["ADAGRAD", "init_adagrad", "update_adagrad"]
+__all__ = ["ADAGRAD", "init_adagrad", "update_adagrad", "update_adagrad_scalar"]
 
 
 def init_adagrad(params: np.ndarray, hyper) -> dict:
@@ -35,11 +38,32 @@ def update_adagrad(params, grads, state, lr, hyper, *, momentum=None):
     return addcdiv(params, grad, std, -clr), {"step": step, "sum": total}
 
 
+def update_adagrad_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_adagrad` for one run on Python floats (the simulator's fast path)."""
+    step = next_step(state["step"])
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    weight_decay = hyper["weight_decay"]
+    if weight_decay != 0:
+        weight_decay = float(weight_decay)
+        g0 = fma(weight_decay, params[0], g0)
+        g1 = fma(weight_decay, params[1], g1)
+    neg_clr = -(lr / (1 + (step - 1) * hyper["lr_decay"]))
+    s0, s1 = state["sum"]
+    s0 = fma(1.0 * g0, g0, s0)
+    s1 = fma(1.0 * g1, g1, s1)
+    eps = hyper["eps"]
+    return ((params[0] + (neg_clr * g0) / (scalar_sqrt(s0) + eps),
+             params[1] + (neg_clr * g1) / (scalar_sqrt(s1) + eps)),
+            {"step": step, "sum": (s0, s1)})
+
 ADAGRAD = OptimizerDef(
     torch=TORCH_OPTIMIZERS["Adagrad"],
     init_state=init_adagrad,
     update=update_adagrad,
     state_keys=lambda hyper: ("step", "sum"),
+    scalar_update=update_adagrad_scalar,
     summary="Adagrad: per-coordinate lr divided by the root of the summed squared gradients",
     created_in_constructor=True,
 )

@@ -9,8 +9,11 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
+from lrsched.optim.scalar import float32, fma, lerp, maximum
+from lrsched.optim.scalar import sqrt as scalar_sqrt
 
-__all__ = ["ADAM", "ADAMW", "init_adam", "update_adam"]
+__all__ = ["ADAM", "ADAMW", "init_adam", "update_adam", "adam_moments_scalar",
+           "update_adam_scalar", "next_step"]
 
 
 def init_adam(params: np.ndarray, hyper) -> dict:
@@ -53,6 +56,60 @@ def adam_moments(params, grads, state, lr, hyper, momentum) -> AdamMoments:
                        per_run_python(lambda b1: 1 - b1 ** step, beta1), 1 - beta2 ** step)
 
 
+def next_step(step: float) -> float:
+    """``step + 1`` in torch's float32 step tensor, on a Python float."""
+    step += 1.0
+    return float32(step) if step > 16777216.0 else step  # exact in float32 up to 2**24
+
+
+def adam_moments_scalar(params, grads, state, lr, hyper, momentum):
+    """:func:`adam_moments` for one run on Python floats: ``(params, grad, step, exp_avg,
+    exp_avg_sq, bias_correction1, bias_correction2)``."""
+    beta1 = hyper["betas"][0] if momentum is None else momentum
+    beta2 = hyper["betas"][1]
+    weight_decay = hyper["weight_decay"]
+    step = next_step(state["step"])
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    if weight_decay != 0:
+        if hyper["decoupled_weight_decay"]:
+            scale = 1 - lr * weight_decay
+            params = (params[0] * scale, params[1] * scale)
+        else:
+            weight_decay = float(weight_decay)
+            g0 = fma(weight_decay, params[0], g0)
+            g1 = fma(weight_decay, params[1], g1)
+    m0, m1 = state["exp_avg"]
+    v0, v1 = state["exp_avg_sq"]
+    weight = 1 - beta1
+    value = 1 - beta2
+    exp_avg = (lerp(m0, g0, weight), lerp(m1, g1, weight))
+    exp_avg_sq = (fma(value * g0, g0, v0 * beta2), fma(value * g1, g1, v1 * beta2))
+    return (params, (g0, g1), step, exp_avg, exp_avg_sq, 1 - beta1 ** step,
+            1 - beta2 ** step)
+
+
+def update_adam_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_adam` for one run on Python floats (the simulator's fast path)."""
+    params, _, step, exp_avg, exp_avg_sq, bias_correction1, bias_correction2 = \
+        adam_moments_scalar(params, grads, state, lr, hyper, momentum)
+    eps = hyper["eps"]
+    neg_step_size = -(lr / bias_correction1)
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+    new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    if hyper["amsgrad"]:
+        old = state["max_exp_avg_sq"]
+        second = (maximum(old[0], exp_avg_sq[0]), maximum(old[1], exp_avg_sq[1]))
+        new_state["max_exp_avg_sq"] = second
+    else:
+        second = exp_avg_sq
+    return ((params[0] + (neg_step_size * exp_avg[0])
+             / (scalar_sqrt(second[0]) / bias_correction2_sqrt + eps),
+             params[1] + (neg_step_size * exp_avg[1])
+             / (scalar_sqrt(second[1]) / bias_correction2_sqrt + eps)), new_state)
+
+
 def update_adam(params, grads, state, lr, hyper, *, momentum=None):
     """Adam / AdamW, one step (torch ``_single_tensor_adam``, non-capturable branch)::
 
@@ -91,6 +148,7 @@ ADAM = OptimizerDef(
     init_state=init_adam,
     update=update_adam,
     state_keys=adam_state_keys,
+    scalar_update=update_adam_scalar,
     summary="Adam: bias-corrected first and second moment estimates",
 )
 
@@ -99,5 +157,6 @@ ADAMW = OptimizerDef(
     init_state=init_adam,
     update=update_adam,
     state_keys=adam_state_keys,
+    scalar_update=update_adam_scalar,
     summary="AdamW: Adam with decoupled weight decay (p *= 1 - lr*wd)",
 )

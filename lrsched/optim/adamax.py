@@ -7,8 +7,11 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, lerp
+from lrsched.optim.adam import next_step
+from lrsched.optim.scalar import fma, maximum
+from lrsched.optim.scalar import lerp as scalar_lerp
 
-__all__ = ["ADAMAX", "init_adamax", "update_adamax"]
+__all__ = ["ADAMAX", "init_adamax", "update_adamax", "update_adamax_scalar"]
 
 
 def init_adamax(params: np.ndarray, hyper) -> dict:
@@ -37,10 +40,35 @@ def update_adamax(params, grads, state, lr, hyper, *, momentum=None):
     return addcdiv(params, exp_avg, exp_inf, -clr), new_state
 
 
+def update_adamax_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_adamax` for one run on Python floats (the simulator's fast path)."""
+    beta1 = hyper["betas"][0] if momentum is None else momentum
+    beta2 = hyper["betas"][1]
+    step = next_step(state["step"])
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    weight_decay = hyper["weight_decay"]
+    if weight_decay != 0:
+        weight_decay = float(weight_decay)
+        g0 = fma(weight_decay, params[0], g0)
+        g1 = fma(weight_decay, params[1], g1)
+    weight = 1 - beta1
+    m0, m1 = state["exp_avg"]
+    m0, m1 = scalar_lerp(m0, g0, weight), scalar_lerp(m1, g1, weight)
+    u0, u1 = state["exp_inf"]
+    eps = hyper["eps"]
+    u0 = maximum(u0 * beta2, abs(g0) + eps)
+    u1 = maximum(u1 * beta2, abs(g1) + eps)
+    neg_clr = -(lr / (1 - beta1 ** step))
+    return ((params[0] + (neg_clr * m0) / u0, params[1] + (neg_clr * m1) / u1),
+            {"step": step, "exp_avg": (m0, m1), "exp_inf": (u0, u1)})
+
 ADAMAX = OptimizerDef(
     torch=TORCH_OPTIMIZERS["Adamax"],
     init_state=init_adamax,
     update=update_adamax,
     state_keys=lambda hyper: ("step", "exp_avg", "exp_inf"),
+    scalar_update=update_adamax_scalar,
     summary="Adamax: Adam with the infinity norm in place of the second moment",
 )

@@ -7,9 +7,11 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef, pick_beta1
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import addcdiv, sqrt
-from lrsched.optim.adam import adam_moments
+from lrsched.optim.adam import adam_moments, adam_moments_scalar
+from lrsched.optim.scalar import float32
+from lrsched.optim.scalar import sqrt as scalar_sqrt
 
-__all__ = ["NADAM", "init_nadam", "update_nadam"]
+__all__ = ["NADAM", "init_nadam", "update_nadam", "update_nadam_scalar"]
 
 
 def init_nadam(params: np.ndarray, hyper) -> dict:
@@ -51,10 +53,34 @@ def update_nadam(params, grads, state, lr, hyper, *, momentum=None):
                     "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
 
 
+def update_nadam_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_nadam` for one run on Python floats (the simulator's fast path)."""
+    params, grad, step, exp_avg, exp_avg_sq, _, bias_correction2 = \
+        adam_moments_scalar(params, grads, state, lr, hyper, momentum)
+    beta1 = hyper["betas"][0] if momentum is None else momentum
+    eps = hyper["eps"]
+    momentum_decay = hyper["momentum_decay"]
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+    # float32 * float32 is exact in float64; one rounding to float32, as NumPy's float32 product
+    mu_product = float32(state["mu_product"] * float32(mu))
+    d0 = scalar_sqrt(exp_avg_sq[0] / bias_correction2) + eps
+    d1 = scalar_sqrt(exp_avg_sq[1] / bias_correction2) + eps
+    mu_product_next = mu_product * mu_next
+    c1 = (-lr * (1.0 - mu)) / (1.0 - mu_product)
+    c2 = (-lr * mu_next) / (1.0 - mu_product_next)
+    p0 = params[0] + (c1 * grad[0]) / d0
+    p1 = params[1] + (c1 * grad[1]) / d1
+    return ((p0 + (c2 * exp_avg[0]) / d0, p1 + (c2 * exp_avg[1]) / d1),
+            {"step": step, "mu_product": mu_product, "exp_avg": exp_avg,
+             "exp_avg_sq": exp_avg_sq})
+
+
 NADAM = OptimizerDef(
     torch=TORCH_OPTIMIZERS["NAdam"],
     init_state=init_nadam,
     update=update_nadam,
     state_keys=lambda hyper: ("step", "mu_product", "exp_avg", "exp_avg_sq"),
+    scalar_update=update_nadam_scalar,
     summary="NAdam: Adam with Nesterov momentum and a warming momentum schedule",
 )

@@ -7,9 +7,10 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import sqrt
-from lrsched.optim.adam import adam_moments
+from lrsched.optim.adam import adam_moments, adam_moments_scalar
+from lrsched.optim.scalar import sqrt as scalar_sqrt
 
-__all__ = ["RADAM", "init_radam", "update_radam"]
+__all__ = ["RADAM", "init_radam", "update_radam", "update_radam_scalar"]
 
 
 def init_radam(params: np.ndarray, hyper) -> dict:
@@ -52,10 +53,32 @@ def update_radam(params, grads, state, lr, hyper, *, momentum=None):
     return params - update, new_state
 
 
+def update_radam_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_radam` for one run on Python floats (the simulator's fast path)."""
+    params, _, step, exp_avg, exp_avg_sq, bias_correction1, bias_correction2 = \
+        adam_moments_scalar(params, grads, state, lr, hyper, momentum)
+    beta2 = hyper["betas"][1]
+    eps = hyper["eps"]
+    m0 = exp_avg[0] / bias_correction1
+    m1 = exp_avg[1] / bias_correction1
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        root = bias_correction2 ** 0.5
+        a0 = (1.0 / (scalar_sqrt(exp_avg_sq[0]) + eps)) * root
+        a1 = (1.0 / (scalar_sqrt(exp_avg_sq[1]) + eps)) * root
+        return (params[0] - m0 * lr * a0 * rect, params[1] - m1 * lr * a1 * rect), new_state
+    return (params[0] - m0 * lr, params[1] - m1 * lr), new_state
+
+
 RADAM = OptimizerDef(
     torch=TORCH_OPTIMIZERS["RAdam"],
     init_state=init_radam,
     update=update_radam,
     state_keys=lambda hyper: ("step", "exp_avg", "exp_avg_sq"),
+    scalar_update=update_radam_scalar,
     summary="RAdam: Adam with a variance rectification term, plain momentum until rho_t > 5",
 )

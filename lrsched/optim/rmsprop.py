@@ -7,8 +7,12 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef, scalar_or_column
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, lerp, sqrt
+from lrsched.optim.adam import next_step
+from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import lerp as scalar_lerp
+from lrsched.optim.scalar import sqrt as scalar_sqrt
 
-__all__ = ["RMSPROP", "init_rmsprop", "update_rmsprop"]
+__all__ = ["RMSPROP", "init_rmsprop", "update_rmsprop", "update_rmsprop_scalar"]
 
 
 def init_rmsprop(params: np.ndarray, hyper) -> dict:
@@ -75,10 +79,53 @@ def _state_keys(hyper) -> tuple[str, ...]:
     return keys
 
 
+def update_rmsprop_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_rmsprop` for one run on Python floats (the simulator's fast path)."""
+    alpha = hyper["alpha"]
+    eps = hyper["eps"]
+    mom = hyper["momentum"] if momentum is None else momentum
+    step = next_step(state["step"])
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    weight_decay = hyper["weight_decay"]
+    if weight_decay != 0:
+        weight_decay = float(weight_decay)
+        g0 = fma(weight_decay, params[0], g0)
+        g1 = fma(weight_decay, params[1], g1)
+    value = 1 - alpha
+    v0, v1 = state["square_avg"]
+    v0 = fma(value * g0, g0, v0 * alpha)
+    v1 = fma(value * g1, g1, v1 * alpha)
+    grad_avg = state["grad_avg"]
+    if hyper["centered"]:
+        weight = float(1 - alpha)
+        a0, a1 = scalar_lerp(grad_avg[0], g0, weight), scalar_lerp(grad_avg[1], g1, weight)
+        grad_avg = (a0, a1)
+        s0 = scalar_sqrt(fma(-1.0 * a0, a0, v0))
+        s1 = scalar_sqrt(fma(-1.0 * a1, a1, v1))
+    else:
+        s0, s1 = scalar_sqrt(v0), scalar_sqrt(v1)
+    s0 += eps
+    s1 += eps
+    buf, has_buf = state["momentum_buffer"], state["momentum_buffer_set"]
+    if state["step"] == 0:
+        has_buf = mom > 0
+    if mom > 0:
+        buf = (buf[0] * mom + (1.0 * g0) / s0, buf[1] * mom + (1.0 * g1) / s1)
+        neg_lr = -lr
+        params = (fma(neg_lr, buf[0], params[0]), fma(neg_lr, buf[1], params[1]))
+    else:
+        neg_lr = -lr
+        params = (params[0] + (neg_lr * g0) / s0, params[1] + (neg_lr * g1) / s1)
+    return params, {"step": step, "square_avg": (v0, v1), "momentum_buffer": buf,
+                    "momentum_buffer_set": has_buf, "grad_avg": grad_avg}
+
 RMSPROP = OptimizerDef(
     torch=TORCH_OPTIMIZERS["RMSprop"],
     init_state=init_rmsprop,
     update=update_rmsprop,
     state_keys=_state_keys,
+    scalar_update=update_rmsprop_scalar,
     summary="RMSprop: gradient scaled by a running RMS (optionally centered, with momentum)",
 )

@@ -8,8 +8,9 @@ from lrsched.errors import SpecError
 from lrsched.optim._base import OptimizerDef, scalar_or_column
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, as_column
+from lrsched.optim.scalar import fma
 
-__all__ = ["SGD", "init_sgd", "update_sgd"]
+__all__ = ["SGD", "init_sgd", "update_sgd", "update_sgd_scalar"]
 
 
 def init_sgd(params: np.ndarray, hyper) -> dict:
@@ -75,11 +76,40 @@ def _state_keys(hyper) -> tuple[str, ...]:
     return ("momentum_buffer",)
 
 
+def update_sgd_scalar(params, grads, state, lr, hyper, momentum=None):
+    """:func:`update_sgd` for one run on Python floats (the simulator's fast path)."""
+    mom = hyper["momentum"] if momentum is None else momentum
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    weight_decay = hyper["weight_decay"]
+    if weight_decay != 0:
+        weight_decay = float(weight_decay)
+        g0 = fma(weight_decay, params[0], g0)
+        g1 = fma(weight_decay, params[1], g1)
+    buf, has_buf = state["momentum_buffer"], state["momentum_buffer_set"]
+    if mom != 0:
+        mom = float(mom)
+        if has_buf:
+            keep = float(1 - hyper["dampening"])
+            buf = (fma(keep, g0, buf[0] * mom), fma(keep, g1, buf[1] * mom))
+        else:
+            buf = (g0, g1)
+        has_buf = True
+        if hyper["nesterov"]:
+            g0, g1 = fma(mom, buf[0], g0), fma(mom, buf[1], g1)
+        else:
+            g0, g1 = buf
+    step = -lr
+    return ((fma(step, g0, params[0]), fma(step, g1, params[1])),
+            {"momentum_buffer": buf, "momentum_buffer_set": has_buf})
+
 SGD = OptimizerDef(
     torch=TORCH_OPTIMIZERS["SGD"],
     init_state=init_sgd,
     update=update_sgd,
     state_keys=_state_keys,
+    scalar_update=update_sgd_scalar,
     summary="SGD: (Nesterov) momentum, dampening, L2 weight decay",
     checks=(_check_nesterov,),
 )

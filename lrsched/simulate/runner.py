@@ -26,15 +26,20 @@ from lrsched.constraints import Described, Maybe, Real
 from lrsched.errors import SpecError
 from lrsched.functions import TestFunction, get_function
 from lrsched.optim import OptimizerDef, export_state, get_optimizer, import_states
+from lrsched.optim.scalar import FALLBACK
 from lrsched.records import dataclass
 from lrsched.simulate.results import (
     POINT, SCHEDULER_GROUP_KEYS, STEP_COUNT, THRESHOLDS, RunConfig, RunState, SimulationResult,
     checked,
 )
 
-__all__ = ["simulate", "run_grid", "resume_configs", "PROGRESS_EVERY"]
+__all__ = ["simulate", "run_grid", "resume_configs", "PROGRESS_EVERY", "FAST_PATH_MAX_RUNS"]
 
 PROGRESS_EVERY = 100  # steps between calls of simulate()'s progress callback
+# Groups of at most this many runs step on Python floats, one run at a time (the optimizer's
+# ``scalar_update``, bit for bit its batched ``update``): below ~10 runs a step costs less
+# that way than a dozen NumPy calls on tiny arrays.
+FAST_PATH_MAX_RUNS = 8
 ESCAPE = Described(Maybe(Real(0, low_closed=False)), "a number > 0 or None")
 
 
@@ -144,7 +149,7 @@ class _Group:
     """Runs sharing an optimizer, its keywords and the step count, stepped together."""
 
     def __init__(self, defn, hyper, members: list[int], runs: list[_Run], lr_table,
-                 mom_table, steps: int):
+                 mom_table, steps: int, fast: bool = True):
         self.defn, self.hyper, self.members = defn, hyper, np.asarray(members)
         n = len(members)
         self.cols = np.arange(n)  # local indices of the runs still active
@@ -170,6 +175,33 @@ class _Group:
                 self.diverged_at[j] = 0
         if (self.diverged_at == 0).any():
             self._freeze(self.diverged_at == 0, step=0)
+        self.fast = fast and defn.scalar_update is not None and n <= FAST_PATH_MAX_RUNS
+        if self.fast:
+            self.enter_fast()
+
+    # the fast path: each active run as Python floats -------------------------------------
+    def enter_fast(self) -> None:
+        """Move the active runs' positions and states to Python floats."""
+        self.template = self.state  # the batched layout (keys, dtypes) to come back to
+        self.points = {int(c): (float(x), float(y))
+                       for c, (x, y) in zip(self.cols, self.params.tolist())}
+        self.scalar_states = {int(c): scalar_state(self.state, j)
+                              for j, c in enumerate(self.cols)}
+        self.table_column = {int(c): j for j, c in enumerate(self.cols)}  # in lr and mom
+
+    def leave_fast(self) -> None:
+        """Back to the batched arrays, for the exported states."""
+        cols = sorted(self.points)
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.params = np.array([self.points[c] for c in cols], dtype=np.float64).reshape(-1, 2)
+        self.state = batched_state(self.template, [self.scalar_states[c] for c in cols])
+
+    def freeze_fast(self, col: int, step: int) -> None:
+        """Run ``col`` diverged at ``step``: keep its state from before that step."""
+        self.frozen_state[col] = export_state(
+            self.defn, self.hyper, batched_state(self.template, [self.scalar_states[col]]), 0)
+        self.diverged_at[col] = step
+        del self.points[col], self.scalar_states[col]
 
     def _freeze(self, bad: np.ndarray, step: int) -> None:
         for j in np.flatnonzero(bad):
@@ -195,6 +227,111 @@ class _Group:
             else:
                 out.append(self.frozen_state[col])
         return out
+
+
+def scalar_state(state: Mapping[str, Any], j: int) -> dict:
+    """Run ``j`` of a batched state as Python values: vectors as 2-tuples of floats."""
+    out = {}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            out[key] = tuple(value[j].tolist()) if value.ndim == 2 else value[j].item()
+        else:
+            out[key] = value
+    return out
+
+
+def batched_state(template: Mapping[str, Any], states: Sequence[Mapping[str, Any]]) -> dict:
+    """Scalar states (all at the same step) back in ``template``'s batched layout."""
+    out = {}
+    for key, value in template.items():
+        if isinstance(value, np.ndarray):
+            out[key] = np.array([s[key] for s in states], dtype=value.dtype).reshape(
+                (len(states),) + value.shape[1:])
+        else:
+            out[key] = states[0][key] if states else value
+    return out
+
+
+def _advance_batched(g: _Group, grad_fn, center, limit, start: int, stop: int) -> None:
+    """Steps ``start`` to ``stop`` of a group as NumPy arrays, every run at once."""
+    for t in range(start, stop):
+        if not g.cols.size:
+            return
+        p = g.params
+        grads = np.empty_like(p)
+        grads[:, 0], grads[:, 1] = grad_fn(p[:, 0], p[:, 1])
+        mom = None if g.mom is None else g.mom[t]
+        new_p, new_state = g.defn.update(p, grads, g.state, g.lr[t], g.hyper, momentum=mom)
+        if not (np.abs(new_p - center) <= limit).all():
+            bad = ~(np.abs(new_p - center) <= limit).all(axis=1)
+            g._freeze(bad, step=t + 1)
+            new_p = new_p[~bad]
+            new_state = {k: (v[~bad] if isinstance(v, np.ndarray) else v)
+                         for k, v in new_state.items()}
+        g.params, g.state = new_p, new_state
+        if g.cols.size == len(g.members):
+            g.path[t + 1] = new_p
+        else:
+            g.path[t + 1, g.cols] = new_p
+
+
+class _FastStepper:
+    """Steps a small group one run at a time on Python floats (``scalar_update``).
+
+    A step the scalar code cannot take (Python raises where NumPy gives inf or NaN: a
+    division by zero, the square root of a negative number) is taken by the batched
+    ``update`` on one-run arrays, so the numbers are the batched path's in every case."""
+
+    def __init__(self, function: TestFunction, center, limit):
+        self.grad = function.grad_of_floats()
+        self.cx, self.cy = (float(v) for v in center)
+        lx, ly = np.broadcast_to(limit, (2,)).tolist()
+        self.lx, self.ly = float(lx), float(ly)
+
+    def advance(self, g: _Group, start: int, stop: int) -> None:
+        grad, update = self.grad, g.defn.scalar_update
+        cx, cy, lx, ly = self.cx, self.cy, self.lx, self.ly
+        hyper = g.hyper
+        for col in list(g.points):
+            x, y = g.points[col]
+            state = g.scalar_states[col]
+            j = g.table_column[col]
+            lrs = g.lr[start:stop, j].tolist()
+            moms = None if g.mom is None else g.mom[start:stop, j].tolist()
+            xs, ys = [], []
+            for k, lr in enumerate(lrs):
+                mom = None if moms is None else moms[k]
+                gx, gy = grad(x, y)
+                try:
+                    (nx, ny), new_state = update((x, y), (gx, gy), state, lr, hyper, mom)
+                except FALLBACK:
+                    (nx, ny), new_state = self.batched_step(g, (x, y), (gx, gy), state, lr,
+                                                            mom)
+                if not (abs(nx - cx) <= lx and abs(ny - cy) <= ly):
+                    g.scalar_states[col] = state
+                    g.points[col] = (x, y)
+                    t = start + k
+                    g.path[start + 1:t + 1, col, 0] = xs
+                    g.path[start + 1:t + 1, col, 1] = ys
+                    g.freeze_fast(col, t + 1)
+                    break
+                x, y, state = nx, ny, new_state
+                xs.append(x)
+                ys.append(y)
+            else:
+                g.points[col] = (x, y)
+                g.scalar_states[col] = state
+                g.path[start + 1:stop + 1, col, 0] = xs
+                g.path[start + 1:stop + 1, col, 1] = ys
+
+    @staticmethod
+    def batched_step(g: _Group, point, grads, state, lr, mom):
+        new_p, new_state = g.defn.update(
+            np.array([point], dtype=np.float64), np.array([grads], dtype=np.float64),
+            batched_state(g.template, [state]), np.array([lr]), g.hyper,
+            momentum=None if mom is None else np.array([mom]))
+        x, y = new_p[0].tolist()
+        return (x, y), scalar_state(new_state, 0)
 
 
 def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int, *,
@@ -261,32 +398,21 @@ def simulate(function: str | TestFunction, runs: Sequence[RunConfig], steps: int
     grad_fn = function.grad
 
     with np.errstate(all="ignore"):
-        for t in range(steps):
+        fast = _FastStepper(function, center, limit)
+        for start in range(0, steps, PROGRESS_EVERY):
+            stop = min(steps, start + PROGRESS_EVERY)
             for g in groups:
-                if not g.cols.size:
-                    continue
-                p = g.params
-                grads = np.empty_like(p)
-                grads[:, 0], grads[:, 1] = grad_fn(p[:, 0], p[:, 1])
-                mom = None if g.mom is None else g.mom[t]
-                new_p, new_state = g.defn.update(p, grads, g.state, g.lr[t], g.hyper,
-                                                 momentum=mom)
-                if not (np.abs(new_p - center) <= limit).all():
-                    bad = ~(np.abs(new_p - center) <= limit).all(axis=1)
-                    g._freeze(bad, step=t + 1)
-                    new_p = new_p[~bad]
-                    new_state = {k: (v[~bad] if isinstance(v, np.ndarray) else v)
-                                 for k, v in new_state.items()}
-                g.params, g.state = new_p, new_state
-                if g.cols.size == len(g.members):
-                    g.path[t + 1] = new_p
+                if g.fast:
+                    fast.advance(g, start, stop)
                 else:
-                    g.path[t + 1, g.cols] = new_p
-
-            if progress is not None and (t + 1) % PROGRESS_EVERY == 0:
-                progress(t + 1)
+                    _advance_batched(g, grad_fn, center, limit, start, stop)
+            if progress is not None and stop % PROGRESS_EVERY == 0:
+                progress(stop)
         if progress is not None:
             progress(steps)
+        for g in groups:
+            if g.fast:
+                g.leave_fast()
 
         path = np.empty((steps + 1, n_runs, 2))
         diverged = np.full(n_runs, -1, dtype=np.int64)
