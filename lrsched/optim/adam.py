@@ -9,7 +9,7 @@ import numpy as np
 from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, running_moments, sqrt
-from lrsched.optim.scalar import float32, fma, lerp, maximum
+from lrsched.optim.scalar import float32, fma, maximum
 from lrsched.optim.scalar import sqrt as scalar_sqrt
 
 __all__ = ["ADAM", "ADAMW", "init_adam", "update_adam", "adam_moments_scalar",
@@ -84,7 +84,11 @@ def adam_moments_scalar(params, grads, state, lr, hyper, momentum):
     v0, v1 = state["exp_avg_sq"]
     weight = 1 - beta1
     value = 1 - beta2
-    exp_avg = (lerp(m0, g0, weight), lerp(m1, g1, weight))
+    if abs(weight) < 0.5:  # lerp's two branches (scalar.lerp), chosen once for both
+        exp_avg = (fma(weight, g0 - m0, m0), fma(weight, g1 - m1, m1))
+    else:
+        other = 1.0 - weight
+        exp_avg = (fma(-(g0 - m0), other, g0), fma(-(g1 - m1), other, g1))
     exp_avg_sq = (fma(value * g0, g0, v0 * beta2), fma(value * g1, g1, v1 * beta2))
     return (params, (g0, g1), step, exp_avg, exp_avg_sq, 1 - beta1 ** step,
             1 - beta2 ** step)

@@ -7,9 +7,10 @@ batched kernels (which follow torch's CPU kernels):
 * :func:`fma` is the correctly rounded ``a * b + c``: Dekker's exact product ``a * b == p + e``
   (Veltkamp split) summed with ``c`` by :func:`math.fsum`, which rounds the exact sum of its
   arguments once (Shewchuk's algorithm, round half to even).  Where the batched emulation is
-  proved exact (finite operands well inside the float range, a product far from the
-  subnormals) both are the correctly rounded result, hence equal; outside that range this
-  calls the batched kernel itself on one element, so the bits are the same there too.
+  proved exact (a finite result, operands whose split does not overflow, a product far from
+  the subnormals) both are the correctly rounded result, hence equal; elsewhere (a zero,
+  tiny, NaN or infinite product, a non-finite result) this calls the batched kernel itself
+  on one element, so the bits are the same there too.
 * ``+ - * /`` on Python floats are the IEEE operations NumPy's float64 does; ``math.sqrt`` is
   correctly rounded as :func:`numpy.sqrt` is.
 
@@ -31,7 +32,6 @@ __all__ = ["fma", "lerp", "maximum", "sqrt", "float32", "FALLBACK"]
 FALLBACK = (ZeroDivisionError, OverflowError, ValueError)
 
 _SPLITTER = 134217729.0  # 2**27 + 1, as in the batched kernels
-_BIG = 2.0 ** 900  # operands below this split without overflow
 _TINY = 2.0 ** -800  # products above this have an exact Dekker error term
 _fsum = math.fsum
 sqrt = math.sqrt
@@ -45,7 +45,9 @@ def _batched_fma(a, b, c):
 def fma(a: float, b: float, c: float) -> float:
     """``a * b + c`` rounded once, bit for bit :func:`lrsched.optim._kernels.fma`."""
     p = a * b
-    if not (_TINY < abs(p) < _BIG and abs(a) < _BIG and abs(b) < _BIG and -_BIG < c < _BIG):
+    if not abs(p) > _TINY:  # 0, NaN, or a product near the subnormals
+        if (a == 0.0 or b == 0.0) and c != 0.0 and c - c == 0.0:
+            return c  # an exact zero product (a zero gradient) added to a finite c != 0
         return _batched_fma(a, b, c)
     t = a * _SPLITTER
     ah = t - (t - a)
@@ -53,7 +55,13 @@ def fma(a: float, b: float, c: float) -> float:
     t = b * _SPLITTER
     bh = t - (t - b)
     bl = b - bh
-    return _fsum((c, p, ((ah * bh - p) + ah * bl + al * bh) + al * bl))
+    try:
+        out = _fsum((c, p, ((ah * bh - p) + ah * bl + al * bh) + al * bl))
+    except (OverflowError, ValueError):
+        return _batched_fma(a, b, c)
+    # not finite: an operand beyond ~1e300 (its split overflows) or an inf; the batched
+    # kernel decides
+    return out if out - out == 0.0 else _batched_fma(a, b, c)
 
 
 def lerp(start: float, end: float, weight: float) -> float:
