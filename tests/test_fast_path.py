@@ -204,6 +204,10 @@ def test_scalar_fma_is_the_batched_fma():
     b = rng.uniform(-1, 1, n) * 10.0 ** rng.uniform(-30, 30, n)
     c = rng.uniform(-1, 1, n) * 10.0 ** rng.uniform(-30, 30, n)
     c[::3] = -(a[::3] * b[::3]) * (1 + rng.uniform(-1e-15, 1e-15, len(c[::3])))  # cancellation
+    # products on both sides of the fast path's lower bound (2**-800) and in the subnormals
+    a[1::5] *= 10.0 ** rng.uniform(-140, -100, len(a[1::5]))
+    b[1::5] *= 10.0 ** rng.uniform(-140, -100, len(b[1::5]))
+    c[1::5] *= 10.0 ** rng.uniform(-290, -200, len(c[1::5]))
     specials = [0.0, -0.0, 1e-310, -1e-310, 2.0 ** -400, -(2.0 ** -401) * 3, 1.0 + 2 ** -52,
                 1e-160, 1e150, 1e300, 1.4e300, -1e308, math.inf, -math.inf, math.nan, 1.0]
     sa, sb, sc = (np.array(v) for v in zip(*[(x, y, z) for x in specials for y in specials

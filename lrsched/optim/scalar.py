@@ -46,7 +46,7 @@ def fma(a: float, b: float, c: float) -> float:
     """``a * b + c`` rounded once, bit for bit :func:`lrsched.optim._kernels.fma`."""
     p = a * b
     if not abs(p) > _TINY:  # 0, NaN, or a product near the subnormals
-        if (a == 0.0 or b == 0.0) and c != 0.0 and c - c == 0.0:
+        if p == 0.0 and (a == 0.0 or b == 0.0) and c != 0.0 and c - c == 0.0:
             return c  # an exact zero product (a zero gradient) added to a finite c != 0
         return _batched_fma(a, b, c)
     t = a * _SPLITTER
