@@ -120,9 +120,10 @@ def single_python(name, steps):
 
 
 def bench_single(steps, torch):
-    print(f"\nsingle runs: 1 run x {steps} steps on rosenbrock, steps per second")
+    print(f"\nsingle runs: 1 run x {steps} steps on rosenbrock, steps per second "
+          "(x: lrsched's speed over the others')")
     print(f"{'':8}{'lrsched':>10}{'batched':>10}{'torch':>10}{'python':>10}"
-          f"{'x batched':>11}{'x torch':>9}{'/ python':>10}")
+          f"{'x batched':>11}{'x torch':>9}{'x python':>10}")
     for name in SINGLE:
         fast, final = single_lrsched(name, steps)
         slow, final_batched = single_lrsched(name, steps, batched=True)
@@ -133,7 +134,7 @@ def bench_single(steps, torch):
         print(f"{name:8}{rate:>10.0f}{steps / slow:>10.0f}"
               f"{(f'{steps / theirs:.0f}' if theirs else '-'):>10}{steps / plain:>10.0f}"
               f"{slow / fast:>10.1f}x{(f'{theirs / fast:.1f}x' if theirs else '-'):>9}"
-              f"{fast / plain:>9.1f}x")
+              f"{plain / fast:>9.2f}x")
 
 
 def main() -> None:
