@@ -4,7 +4,8 @@ Every optimizer family has a module (``adam.py`` for Adam/AdamW, ``radam.py``, `
 ``nadam.py``, ``rmsprop.py``, ``adagrad.py``, ``adamax.py``, ``adadelta.py``) defining an
 :class:`OptimizerDef`: torch's constructor keywords and defaults, the momentum key that
 CyclicLR/OneCycleLR cycle, ``init_state(params, hyper)`` and
-``update(params, grads, state, lr, hyper, *, momentum=None) -> (params, state)``.
+``update(params, grads, state, lr, hyper, *, momentum=None) -> (params, state)``, and
+``scalar_update``, the same step for one run on Python floats (:mod:`lrsched.optim.scalar`).
 
 Batching: ``params``/``grads`` are ``(runs, 2)`` float64 arrays (one optimizer instance with
 one 2-element tensor per run), ``lr`` is ``(runs,)`` for this step, ``momentum`` an optional

@@ -3,6 +3,9 @@
 Every run is one torch optimizer instance with one 2-element float64 parameter tensor.
 Runs with the same optimizer, hyperparameters and step count form a group; each step is
 one gradient evaluation and one ``update`` call per group, for all of its runs at once.
+A group of at most FAST_PATH_MAX_RUNS runs takes the fast path instead: each of its runs
+steps on Python floats (the optimizer's ``scalar_update``), the same numbers bit for bit,
+without NumPy's per-call cost on arrays of two numbers (tests/test_fast_path.py).
 
     result = run_grid("rosenbrock", ["Adam", "RAdam", "AdamW"], lrs=[1e-3, 1e-2], steps=2000)
     result.path            # (steps + 1, runs, 2) positions, row k after k steps
