@@ -116,8 +116,34 @@ def test_divergence_is_the_same(monkeypatch):
     assert_same(fast, slow)
 
 
-def test_fast_path_is_automatic_and_small_groups_only():
-    assert 1 <= runner.FAST_PATH_MAX_RUNS < 150
+@pytest.mark.parametrize("lrs, fast", [(1, True), (runner.FAST_PATH_MAX_RUNS, True),
+                                       (runner.FAST_PATH_MAX_RUNS + 1, False), (50, False)])
+def test_the_path_is_chosen_by_group_size(lrs, fast, monkeypatch):
+    """Groups (one optimizer and its hyperparameters) of at most FAST_PATH_MAX_RUNS runs
+    step on Python floats; larger ones as arrays.  Nothing else tells them apart."""
+    calls = []
+    real = runner._FastStepper.advance
+    monkeypatch.setattr(runner._FastStepper, "advance",
+                        lambda self, g, *a: calls.append(len(g.points)) or real(self, g, *a))
+    from lrsched.simulate import run_grid
+
+    run_grid("rosenbrock", ["Adam"], lrs=list(np.geomspace(1e-4, 1e-2, lrs)), steps=50)
+    assert bool(calls) == fast
+
+
+@pytest.mark.parametrize("spec", ["cycliclr-adam.yaml", "onecyclelr-adam.yaml", "sequentiallr-warmup-cosine.yaml"])
+def test_real_schedules_give_the_same_output_through_both_paths(spec, monkeypatch):
+    """The command line with a scheduler spec computed by the engine (lr, momentum or beta1
+    every step): the JSON of every run is the same, whichever path the runs take."""
+    from conftest import ROOT, run_cli
+
+    args = ("simulate", "rosenbrock", "-O", "adam,sgd,rmsprop,nadam", "--steps", "300", "-f", "json",
+            "--schedule", ROOT / "configs" / spec)
+    fast = run_cli(*args)
+    monkeypatch.setattr(runner, "FAST_PATH_MAX_RUNS", 0)
+    slow = run_cli(*args)
+    assert fast.code == slow.code == 0, (fast, slow)
+    assert fast.out == slow.out
 
 
 # --- the golden torch runs through the fast path -------------------------------------------
