@@ -18,7 +18,7 @@ from lrsched.optim._kernels import fma as batched_fma
 from lrsched.simulate import RunConfig, resume_configs, simulate
 from lrsched.simulate import runner
 
-STEPS = 60
+STEPS = 150
 # every optimizer, and the keywords that select each branch of its update
 VARIANTS = [
     ("Adam", {}), ("Adam", {"amsgrad": True, "weight_decay": 0.1, "maximize": False}),

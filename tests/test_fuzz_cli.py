@@ -222,7 +222,7 @@ EVERY = st.one_of(st.none(), st.sampled_from(["1", "2", "3", "8", "9", "100", "1
                                               "1e400", str(2 ** 70)]), st.text(max_size=5))
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=250)
 @given(ROWS, EVERY, st.sampled_from(["json", "csv", "plain", "rich"]))
 def test_any_rows_end_cleanly(at, every, fmt):
     args = ["-f", fmt, "--at", at] + ([] if every is None else ["--every", every])
@@ -238,7 +238,7 @@ def test_any_rows_end_cleanly(at, every, fmt):
 SIZES = st.one_of(st.text(max_size=10), st.builds("{}x{}".format, st.integers(-5, 400), st.integers(-5, 120)))
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=120)
 @given(SIZES, st.sampled_from([[], ["--log"], ["--schedule", "cyclic"], ["--no-markers", "--title", "t"]]))
 def test_any_terminal_size_ends_cleanly(size, args):
     args = ["--term", "--size", size, *args]
@@ -254,7 +254,7 @@ ROW_ARGS = st.sampled_from([["-f", "json", "--at", "0,-1,50%"], ["-f", "csv", "-
                             ["-f", "plain", "--at", "-2", "--every", "1e1"], ["-f", "rich", "--at", "100%,5"]])
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=150)
 @given(DOCUMENTS, ROW_ARGS)
 def test_any_yaml_document_with_rows_ends_cleanly(doc, args):
     try:
