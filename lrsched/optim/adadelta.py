@@ -8,7 +8,7 @@ from lrsched.optim._base import OptimizerDef
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcmul, as_column, sqrt
 from lrsched.optim.adam import next_step
-from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import coupled_gradient, fma
 from lrsched.optim.scalar import sqrt as scalar_sqrt
 
 __all__ = ["ADADELTA", "init_adadelta", "update_adadelta", "update_adadelta_scalar"]
@@ -47,14 +47,7 @@ def update_adadelta_scalar(params, grads, state, lr, hyper, momentum=None):
     rho = hyper["rho"]
     eps = hyper["eps"]
     step = next_step(state["step"])
-    g0, g1 = grads
-    if hyper["maximize"]:
-        g0, g1 = -g0, -g1
-    weight_decay = hyper["weight_decay"]
-    if weight_decay != 0:
-        weight_decay = float(weight_decay)
-        g0 = fma(weight_decay, params[0], g0)
-        g1 = fma(weight_decay, params[1], g1)
+    g0, g1 = coupled_gradient(params, grads, hyper)
     value = 1 - rho
     v0, v1 = state["square_avg"]
     v0 = fma(value * g0, g0, v0 * rho)

@@ -8,7 +8,7 @@ from lrsched.optim._base import OptimizerDef
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, sqrt
 from lrsched.optim.adam import next_step
-from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import coupled_gradient, fma
 from lrsched.optim.scalar import sqrt as scalar_sqrt
 
 __all__ = ["ADAGRAD", "init_adagrad", "update_adagrad", "update_adagrad_scalar"]
@@ -41,14 +41,7 @@ def update_adagrad(params, grads, state, lr, hyper, *, momentum=None):
 def update_adagrad_scalar(params, grads, state, lr, hyper, momentum=None):
     """:func:`update_adagrad` for one run on Python floats (the simulator's fast path)."""
     step = next_step(state["step"])
-    g0, g1 = grads
-    if hyper["maximize"]:
-        g0, g1 = -g0, -g1
-    weight_decay = hyper["weight_decay"]
-    if weight_decay != 0:
-        weight_decay = float(weight_decay)
-        g0 = fma(weight_decay, params[0], g0)
-        g1 = fma(weight_decay, params[1], g1)
+    g0, g1 = coupled_gradient(params, grads, hyper)
     neg_clr = -(lr / (1 + (step - 1) * hyper["lr_decay"]))
     s0, s1 = state["sum"]
     s0 = fma(1.0 * g0, g0, s0)

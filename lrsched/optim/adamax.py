@@ -8,7 +8,7 @@ from lrsched.optim._base import OptimizerDef, per_run_python, pick_beta1
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, as_column, lerp
 from lrsched.optim.adam import next_step
-from lrsched.optim.scalar import fma, maximum
+from lrsched.optim.scalar import coupled_gradient, maximum
 from lrsched.optim.scalar import lerp as scalar_lerp
 
 __all__ = ["ADAMAX", "init_adamax", "update_adamax", "update_adamax_scalar"]
@@ -45,14 +45,7 @@ def update_adamax_scalar(params, grads, state, lr, hyper, momentum=None):
     beta1 = hyper["betas"][0] if momentum is None else momentum
     beta2 = hyper["betas"][1]
     step = next_step(state["step"])
-    g0, g1 = grads
-    if hyper["maximize"]:
-        g0, g1 = -g0, -g1
-    weight_decay = hyper["weight_decay"]
-    if weight_decay != 0:
-        weight_decay = float(weight_decay)
-        g0 = fma(weight_decay, params[0], g0)
-        g1 = fma(weight_decay, params[1], g1)
+    g0, g1 = coupled_gradient(params, grads, hyper)
     weight = 1 - beta1
     m0, m1 = state["exp_avg"]
     m0, m1 = scalar_lerp(m0, g0, weight), scalar_lerp(m1, g1, weight)

@@ -8,7 +8,7 @@ from lrsched.optim._base import OptimizerDef, scalar_or_column
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, addcdiv, addcmul, as_column, lerp, sqrt
 from lrsched.optim.adam import next_step
-from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import coupled_gradient, fma
 from lrsched.optim.scalar import lerp as scalar_lerp
 from lrsched.optim.scalar import sqrt as scalar_sqrt
 
@@ -85,14 +85,7 @@ def update_rmsprop_scalar(params, grads, state, lr, hyper, momentum=None):
     eps = hyper["eps"]
     mom = hyper["momentum"] if momentum is None else momentum
     step = next_step(state["step"])
-    g0, g1 = grads
-    if hyper["maximize"]:
-        g0, g1 = -g0, -g1
-    weight_decay = hyper["weight_decay"]
-    if weight_decay != 0:
-        weight_decay = float(weight_decay)
-        g0 = fma(weight_decay, params[0], g0)
-        g1 = fma(weight_decay, params[1], g1)
+    g0, g1 = coupled_gradient(params, grads, hyper)
     value = 1 - alpha
     v0, v1 = state["square_avg"]
     v0 = fma(value * g0, g0, v0 * alpha)

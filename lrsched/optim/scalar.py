@@ -27,7 +27,7 @@ import numpy as np
 
 from lrsched.optim._kernels import fma as batched_fma
 
-__all__ = ["fma", "lerp", "maximum", "sqrt", "float32", "FALLBACK"]
+__all__ = ["fma", "lerp", "maximum", "sqrt", "float32", "coupled_gradient", "FALLBACK"]
 
 FALLBACK = (ZeroDivisionError, OverflowError, ValueError)
 
@@ -81,3 +81,17 @@ def maximum(a: float, b: float) -> float:
 def float32(value: float) -> float:
     """``value`` rounded to float32 (round half to even), as a Python float."""
     return float(np.float32(value))
+
+
+def coupled_gradient(params, grads, hyper) -> tuple[float, float]:
+    """The gradient an update works with, torch's prologue on one run: negated under
+    ``maximize``, then ``g + weight_decay * p`` (one rounding, as torch's ``add(alpha=)``)."""
+    g0, g1 = grads
+    if hyper["maximize"]:
+        g0, g1 = -g0, -g1
+    weight_decay = hyper["weight_decay"]
+    if weight_decay != 0:
+        weight_decay = float(weight_decay)
+        g0 = fma(weight_decay, params[0], g0)
+        g1 = fma(weight_decay, params[1], g1)
+    return g0, g1

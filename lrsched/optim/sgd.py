@@ -8,7 +8,7 @@ from lrsched.errors import SpecError
 from lrsched.optim._base import OptimizerDef, scalar_or_column
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.optim._kernels import add_scaled, as_column
-from lrsched.optim.scalar import fma
+from lrsched.optim.scalar import coupled_gradient, fma
 
 __all__ = ["SGD", "init_sgd", "update_sgd", "update_sgd_scalar"]
 
@@ -79,14 +79,7 @@ def _state_keys(hyper) -> tuple[str, ...]:
 def update_sgd_scalar(params, grads, state, lr, hyper, momentum=None):
     """:func:`update_sgd` for one run on Python floats (the simulator's fast path)."""
     mom = hyper["momentum"] if momentum is None else momentum
-    g0, g1 = grads
-    if hyper["maximize"]:
-        g0, g1 = -g0, -g1
-    weight_decay = hyper["weight_decay"]
-    if weight_decay != 0:
-        weight_decay = float(weight_decay)
-        g0 = fma(weight_decay, params[0], g0)
-        g1 = fma(weight_decay, params[1], g1)
+    g0, g1 = coupled_gradient(params, grads, hyper)
     buf, has_buf = state["momentum_buffer"], state["momentum_buffer_set"]
     if mom != 0:
         mom = float(mom)
