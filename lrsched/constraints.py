@@ -15,7 +15,7 @@ from typing import Any
 
 from lrsched.errors import SpecError
 from lrsched.suggest import did_you_mean, unknown
-from lrsched.expr import ExpressionError, compile_expression
+from lrsched.expr import ExpressionError, compile_callable, compile_expression
 from lrsched.io.yamlload import ExpFloat
 
 
@@ -225,12 +225,19 @@ class Expr(Constraint):
             out = []
             for i, v in enumerate(value):
                 try:
-                    out.append(compile_expression(v, self.var))
+                    out.append(self.check_one(v))
                 except ExpressionError as exc:
                     raise ExpressionError(f"item {i}: {exc.message}") from None
             return tuple(out)
         if isinstance(value, (list, dict)) or value is None or isinstance(value, bool):
             self.fail(value)
+        return self.check_one(value)
+
+    def check_one(self, value):
+        """One expression; a Python callable (only a spec given from Python can hold one)
+        stands for itself, called per value as torch calls it."""
+        if callable(value):
+            return compile_callable(value, self.var)
         return compile_expression(value, self.var)
 
 
@@ -298,6 +305,8 @@ class Metrics(Constraint):
             return MetricList(float(v) for v in value)
         if isinstance(value, str) or is_number(value):
             return compile_expression(value, "epoch")
+        if callable(value):              # from Python: called at each epoch, float() of it
+            return compile_callable(value, "epoch")
         self.fail(value)
 
 

@@ -104,6 +104,60 @@ class Expression:
         return out
 
 
+@dataclass(frozen=True)
+class PythonFunction:
+    """A Python callable in place of an expression (a spec given as a mapping, from Python):
+    the same interface as :class:`Expression`, but the function is called once per value,
+    with a Python ``int``, as torch calls ``lr_lambda(last_epoch)``, ``scale_fn(cycle)`` and
+    passes ``float(metrics)``; each result is taken as ``float(result)``, which is what
+    ``base_lr * result`` computes with.  Slower than an expression, and it cannot be written
+    to a file; the rows equal torch's and the equivalent expression's, bit for bit."""
+
+    function: object
+    var: str
+
+    @property
+    def source(self) -> str:
+        """The function's name as Python shows it (``<lambda>``, ``warmup``), for messages."""
+        return getattr(self.function, "__qualname__", None) or repr(self.function)
+
+    def __call__(self, values) -> np.ndarray:
+        values = np.asarray(values)
+        out = np.empty(values.shape, dtype=np.float64)
+        flat = out.reshape(-1)
+        for i, value in enumerate(values.reshape(-1).tolist()):
+            try:
+                result = self.function(value)
+            except Exception as exc:
+                raise ExpressionError(f"function {self.source} raised {type(exc).__name__}: {exc} "
+                                      f"at {self.var} = {value}") from exc
+            try:
+                if isinstance(result, (str, bytes)):
+                    raise TypeError
+                flat[i] = float(result)
+            except (TypeError, ValueError, OverflowError):
+                raise ExpressionError(f"function {self.source} returned {result!r} at {self.var} = "
+                                      f"{value}, not a number") from None
+        return out
+
+    def evaluate_finite(self, values, *, what: str = "the function") -> np.ndarray:
+        """Call at every value, as float64, refusing inf/NaN as :meth:`Expression.evaluate_finite`."""
+        out = self(values)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ExpressionError(f"{what} {self.source} gives {float(out[i])!r} at "
+                                  f"{self.var} = {np.asarray(values).flat[i]}")
+        return out
+
+
+def compile_callable(function, var: str) -> PythonFunction:
+    """A Python callable as an expression in ``var`` (see :class:`PythonFunction`)."""
+    if not callable(function):
+        raise ExpressionError(f"expected a callable of '{var}', got {type(function).__name__}")
+    return PythonFunction(function, var)
+
+
 def compile_expression(source, var: str) -> Expression:
     """Parse and check ``source`` (a string, or a plain number) as an expression in ``var``."""
     if isinstance(source, bool) or not isinstance(source, (str, int, float)):
