@@ -19,6 +19,10 @@ class ScheduleResult:
     ``lr`` and ``momentum`` have shape (epochs, groups); ``momentum`` is None unless the
     scheduler cycles it, and then ``momentum_key`` says which (``momentum`` or ``betas``,
     meaning beta1).  ``markers`` are the epochs where the schedule changes phase.
+
+    >>> r = compute({"lr": 0.1, "epochs": 7, "scheduler": {"type": "MultiStepLR", "milestones": [2, 5]}})
+    >>> r.name, r.scheduler, r.epochs, r.markers, r.momentum
+    ('schedule', 'MultiStepLR', 7, (2, 5), None)
     """
 
     name: str
@@ -38,8 +42,29 @@ def run_scheduler(scheduler: SchedulerSpec, groups: Groups, rows: int) -> Trace:
     return scheduler.definition.run(scheduler.params, groups, rows)
 
 
-def compute(schedule: ScheduleSpec, epochs: int | None = None) -> ScheduleResult:
-    """The whole schedule as arrays; ``epochs`` overrides the spec's."""
+def single_schedule(spec, *, what: str, instead: str) -> ScheduleSpec:
+    """The one schedule of ``spec`` (anything :func:`~lrsched.spec.load_spec` takes); a spec
+    with several is refused, naming ``what`` refused it and what to do ``instead``."""
+    if isinstance(spec, ScheduleSpec):
+        return spec
+    document = load_spec(spec)
+    if len(document.schedules) != 1:
+        names = ", ".join(s.name for s in document.schedules)
+        raise SpecError(f"{what} takes a single schedule; this spec has {len(document.schedules)} "
+                        f"({names}): {instead}", file=document.source)
+    return document.schedules[0]
+
+
+def compute(schedule, epochs: int | None = None) -> ScheduleResult:
+    """The whole schedule as arrays; ``epochs`` overrides the spec's.  ``schedule`` is a
+    validated :class:`~lrsched.spec.ScheduleSpec`, or a single-schedule spec in any form
+    :func:`~lrsched.spec.load_spec` takes (a mapping, a YAML path).
+
+    >>> compute({"lr": 0.1, "epochs": 3, "scheduler": {"type": "StepLR", "step_size": 2}}).lr.tolist()
+    [[0.1], [0.1], [0.010000000000000002]]
+    """
+    schedule = single_schedule(schedule, what="compute",
+                               instead="use lrsched.all_schedules, or pick one with SpecDocument.select")
     schedule = schedule.with_epochs(epochs)      # refused up front if it cannot fit in memory
     rows = schedule.epochs
     origin = schedule.origin
@@ -90,14 +115,3 @@ def constructed_groups(schedule: ScheduleSpec) -> tuple:
         initial = {"initial_lr": float(after.initial_lr[i])}
         out.append({**initial, **keys} if own.initial_lr[i] is not None else {**keys, **initial})
     return tuple(out)
-
-
-def lr_table(spec, epochs: int | None = None) -> np.ndarray:
-    """The lr of every epoch and param group, shape (epochs, groups), for a single-schedule
-    spec: a mapping, a YAML path, or a loaded spec."""
-    document = load_spec(spec)
-    if len(document.schedules) != 1:
-        names = ", ".join(s.name for s in document.schedules)
-        raise SpecError(f"lr_table takes a single schedule; this spec has {len(document.schedules)} "
-                        f"({names}): pick one with SpecDocument.select", file=document.source)
-    return compute(document.schedules[0], epochs).lr

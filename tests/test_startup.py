@@ -56,13 +56,14 @@ def test_import_lrsched_is_light():
 def test_public_names_come_on_first_use():
     import lrsched
     from lrsched import RunError, ScheduleResult, compute, load_spec, lr_table
-    from lrsched import engine, errors, spec
+    from lrsched import api, engine, errors, spec
 
-    assert (compute, lr_table, ScheduleResult) == (engine.compute, engine.lr_table, engine.ScheduleResult)
+    assert (compute, lr_table, ScheduleResult) == (engine.compute, api.lr_table, engine.ScheduleResult)
     assert (load_spec, RunError) == (spec.load_spec, errors.RunError)
     assert (lrsched.LrschedError, lrsched.SpecError) == (errors.LrschedError, errors.SpecError)
     assert lrsched.__all__ == ["__version__", "compute", "load_spec", "lr_table", "ScheduleResult",
-                               "LrschedError", "SpecError", "RunError"]
+                               "LrschedError", "SpecError", "RunError",
+                               "schedule", "all_schedules", "Schedule", "run_simulation", "Simulation"]
     assert set(lrsched.__all__) <= set(dir(lrsched))
     star: dict = {}
     exec("from lrsched import *", star)
