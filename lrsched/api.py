@@ -308,9 +308,9 @@ def run_simulation(function, optimizers=None, lr=None, steps: int | None = None,
     >>> [(r.optimizer, r.lr) for r in sim.result.configs]
     [('Adam', 0.01), ('Adam', 0.02), ('SGD', 0.01), ('SGD', 0.02)]
     """
-    from lrsched.commands.simulate import DEFAULT_STEPS, MAX_RUN_STEPS
+    from lrsched.io.simulation import DEFAULT_STEPS, check_run_steps, is_simulation_file, load_simulation
     from lrsched.io.simulation import Simulation as SimulationFile
-    from lrsched.io.simulation import is_simulation_file, load_simulation, parse_simulation
+    from lrsched.io.simulation import parse_simulation
     from lrsched.records import replace
     from lrsched.simulate.plan import fresh_plan, run_plan
     from lrsched.spec import Origin
@@ -337,9 +337,6 @@ def run_simulation(function, optimizers=None, lr=None, steps: int | None = None,
     steps = sim.steps or DEFAULT_STEPS
     plan = fresh_plan(sim.function, sim.optimizers, lrs=flags.lrs, default_lrs=sim.lrs,
                       start=sim.start, schedule=sim.schedule)
-    if len(plan.configs) * steps > MAX_RUN_STEPS:
-        raise SpecError(f"{len(plan.configs)} runs x {steps:,} steps is more than {MAX_RUN_STEPS:,} "
-                        "run-steps (about 1.5 GB of paths); use fewer steps, optimizers or lrs",
-                        key="steps")
+    check_run_steps(len(plan.configs), steps, key="steps")
     result = run_plan(plan, steps)
     return Simulation(result, None if sim.schedule is None else sim.schedule.scheduler.type)

@@ -84,3 +84,16 @@ def test_no_private_name_crosses_a_module():
             if last.startswith("_") and not last.startswith("__") and own != package and not own.startswith(package + "."):
                 crossing.append(f"{path.relative_to(ROOT)}:{line} imports the private module {module}")
     assert not crossing, "\n".join(crossing)
+
+
+def test_the_library_never_imports_the_command_line():
+    """Imports run one way: cli -> commands -> the library.  Nothing below imports upward."""
+    upward = []
+    for path in PACKAGE.rglob("*.py"):
+        own = module_name(path)
+        if own.startswith(("lrsched.commands", "lrsched.cli", "lrsched.__main__")):
+            continue
+        for module, _, line in imports(path):
+            if module.startswith(("lrsched.commands", "lrsched.cli")):
+                upward.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not upward, "\n".join(upward)

@@ -19,7 +19,8 @@ from lrsched.commands.plot import ImagePath, Size
 from lrsched.errors import RunError, UsageError
 from lrsched.functions import FUNCTIONS, TestFunction, get_function
 from lrsched.io.output import check_writable
-from lrsched.io.simulation import MAX_STEPS, Simulation, is_simulation_file, load_simulation
+from lrsched.io.simulation import (DEFAULT_STEPS, MAX_RUN_STEPS, MAX_STEPS, Simulation, check_run_steps,
+                                   is_simulation_file, load_simulation)
 from lrsched.io.state import load_state, write_state
 from lrsched.optim import get_optimizer
 from lrsched.records import replace
@@ -29,8 +30,6 @@ from lrsched.simulate.plan import (
 from lrsched.simulate.schedule import load_schedule
 
 FORMATS = ("auto", "rich", "plain", "json")
-DEFAULT_STEPS = 2000
-MAX_RUN_STEPS = 20_000_000     # runs x steps: about 1.5 GB of paths, losses and lr tables
 FIGURE_SIZE, FIGURE_DPI = (12.0, 5.4), 150
 PROGRESS_AFTER = 1.0           # seconds (estimated) before a progress bar is worth showing
 # measured: each optimizer group costs ~50 us a step (NumPy call overhead), each run ~0.6 us
@@ -121,10 +120,7 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
         entries = [OptimizerEntry(n) for n in names] if names is not None else sim.optimizers
         plan = fresh_plan(sim.function, entries, lrs=parse_lrs(lrs) if lrs else None,
                           default_lrs=sim.lrs, start=where, schedule=sim.schedule)
-    if len(plan.configs) * steps > MAX_RUN_STEPS:
-        raise UsageError(f"{len(plan.configs)} runs x {steps:,} steps is more than "
-                         f"{MAX_RUN_STEPS:,} run-steps (about 1.5 GB of paths); use fewer steps, "
-                         "optimizers or lrs", key="--steps")
+    check_run_steps(len(plan.configs), steps, key="--steps", error=UsageError)
     with _progress(steps, plan.configs) as progress:
         result = run_plan(plan, steps, progress=progress)
 

@@ -32,9 +32,12 @@ from lrsched.spec import OptimizerSpec, Origin, ScheduleSpec, parse_scheduler
 from lrsched.suggest import did_you_mean
 from lrsched.io.yamlload import load_yaml, read_source
 
-__all__ = ["Simulation", "is_simulation_file", "load_simulation", "parse_simulation", "MAX_STEPS"]
+__all__ = ["Simulation", "is_simulation_file", "load_simulation", "parse_simulation", "MAX_STEPS",
+           "DEFAULT_STEPS", "MAX_RUN_STEPS", "check_run_steps"]
 
 MAX_STEPS = 1_000_000          # one run of a million steps takes about a minute
+DEFAULT_STEPS = 2000
+MAX_RUN_STEPS = 20_000_000     # runs x steps: about 1.5 GB of paths, losses and lr tables
 SIM_KEYS = ("function", "optimizers", "lr", "steps", "start", "scheduler")
 ENTRY_KEYS = ("type", "label")      # an optimizer mapping's keys besides torch's keywords
 
@@ -166,3 +169,11 @@ def _optimizer(item, origin: Origin, path: tuple) -> OptimizerEntry:
     lr = hyper["lr"] if "lr" in keywords else None
     overrides = MappingProxyType({k: hyper[k] for k in keywords if k != "lr"})
     return OptimizerEntry(defn.name, overrides, lr, label)
+
+
+def check_run_steps(runs: int, steps: int, *, key: str, error=SpecError) -> None:
+    """Refuse (``error``, keyed ``key``) more than MAX_RUN_STEPS runs x steps, the paths,
+    losses and lr tables of which would take about 1.5 GB."""
+    if runs * steps > MAX_RUN_STEPS:
+        raise error(f"{runs} runs x {steps:,} steps is more than {MAX_RUN_STEPS:,} run-steps (about "
+                    "1.5 GB of paths); use fewer steps, optimizers or lrs", key=key)
