@@ -263,6 +263,14 @@ class Simulation:
             return plain_text(self.result)
         raise SpecError(f"must be one of 'plain', 'json', 'rich', got {format!r}", key="format")
 
+    def save_state(self, path) -> None:
+        """``--save-state FILE``: every run's optimizer state (torch's ``state_dict`` layout),
+        position and scheduler step, written as the command writes it; ``run_simulation(...,
+        resume=FILE)`` continues the runs exactly as if they had never stopped."""
+        from lrsched.io.state import write_state
+
+        write_state(os.fspath(path), self.result)
+
     def figure(self, **options):
         """``lrsched simulate -o FILE``'s figure (contour map with the paths, loss and lr
         against step) as a matplotlib ``Figure``: ``title``, ``size``, ``dpi``."""
@@ -290,8 +298,8 @@ class Simulation:
         return f"Simulation({r.function.name!r}, runs={r.n_runs}, steps={r.steps})"
 
 
-def run_simulation(function, optimizers=None, lr=None, steps: int | None = None, start=None,
-                   schedule=None) -> Simulation:
+def run_simulation(function=None, optimizers=None, lr=None, steps: int | None = None, start=None,
+                   schedule=None, resume=None) -> Simulation:
     """``lrsched simulate`` from Python: every optimizer x every lr on a 2-D test function.
 
     ``function``: a test function's name, or a simulation file (path, YAML text or mapping)
@@ -300,8 +308,10 @@ def run_simulation(function, optimizers=None, lr=None, steps: int | None = None,
     number or a list (every run uses them, as ``--lr``); ``steps`` (default 2000); ``start``:
     ``(x, y)``; ``schedule``: a scheduler mapping (``{"type": "ExponentialLR", "gamma":
     0.99}``), a single-schedule spec (path, YAML text, mapping) or a :class:`Schedule`,
-    whose scheduler steps once per optimizer step.  Diverged runs are reported in the
-    result (``result.diverged``), not raised.
+    whose scheduler steps once per optimizer step.  ``resume``: a state file written by
+    :meth:`Simulation.save_state` (or ``--save-state``), whose runs continue for ``steps``
+    more steps (``function`` may then be left out; ``lr`` and ``start`` may not be given).
+    Diverged runs are reported in the result (``result.diverged``), not raised.
 
     >>> sim = run_simulation("himmelblau", optimizers=["Adam", {"type": "SGD", "momentum": 0.9}],
     ...                      lr=[0.01, 0.02], steps=10, schedule={"type": "ExponentialLR", "gamma": 0.9})
@@ -315,6 +325,8 @@ def run_simulation(function, optimizers=None, lr=None, steps: int | None = None,
     from lrsched.simulate.plan import fresh_plan, run_plan
     from lrsched.spec import Origin
 
+    if resume is not None:
+        return _resumed(os.fspath(resume), function, optimizers, lr, steps, start, schedule)
     if isinstance(function, Mapping):
         sim = parse_simulation(dict(function), Origin("<simulation>"))
     elif isinstance(function, os.PathLike) or (isinstance(function, str) and (
@@ -340,3 +352,35 @@ def run_simulation(function, optimizers=None, lr=None, steps: int | None = None,
     check_run_steps(len(plan.configs), steps, key="steps")
     result = run_plan(plan, steps)
     return Simulation(result, None if sim.schedule is None else sim.schedule.scheduler.type)
+
+
+def _resumed(path, function, optimizers, lr, steps, start, schedule) -> Simulation:
+    """``run_simulation(..., resume=PATH)``: the runs of a state file, continued."""
+    from lrsched.functions import get_function
+    from lrsched.io.simulation import DEFAULT_STEPS
+    from lrsched.io.state import load_state
+    from lrsched.simulate.plan import resumed_plan, run_plan
+
+    for key, given in (("lr", lr), ("start", start)):
+        if given is not None:
+            raise SpecError(f"cannot be combined with resume: the saved runs keep their {key}", key=key)
+    names = None
+    if optimizers is not None:
+        names = [_optimizer_name(o) for o in optimizers]
+    function_name, states = load_state(path, optimizers=names)
+    scheduled = None
+    if schedule is not None:     # a scheduler mapping, or a spec holding one schedule
+        spec = {"scheduler": dict(schedule)} if isinstance(schedule, Mapping) and "type" in schedule else schedule
+        scheduled = _single(spec, "run_simulation's schedule", "pass one of them")
+    plan = resumed_plan(function_name, states, source=path,
+                        function=None if function is None else get_function(function, key="function"),
+                        schedule=scheduled)
+    result = run_plan(plan, steps or DEFAULT_STEPS)
+    return Simulation(result, None if scheduled is None else scheduled.scheduler.type)
+
+
+def _optimizer_name(entry) -> str:
+    """A torch.optim class name from a name or a ``{"type": ...}`` mapping."""
+    from lrsched.optim import get_optimizer
+
+    return get_optimizer(entry["type"] if isinstance(entry, Mapping) else entry, key="optimizers").name

@@ -375,3 +375,32 @@ def test_public_names_come_from_the_api_on_first_use():
 
     # the subpackages keep their names: the functions are named apart from them
     assert (lrsched.simulate.__name__, lrsched.schedules.__name__) == ("lrsched.simulate", "lrsched.schedules")
+
+
+@pytest.mark.parametrize("schedule", [None, {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01, "step_size_up": 7}])
+def test_save_and_resume_from_python_is_one_uninterrupted_run(tmp_path, schedule):
+    first = lrsched.run_simulation("rosenbrock", optimizers=["Adam", "SGD"], lr=[0.003, 0.02], steps=37,
+                                   schedule=schedule)
+    state = tmp_path / "state.json"
+    first.save_state(state)
+    second = lrsched.run_simulation(resume=state, steps=23, schedule=schedule)
+    whole = lrsched.run_simulation("rosenbrock", optimizers=["Adam", "SGD"], lr=[0.003, 0.02], steps=60,
+                                   schedule=schedule)
+    np.testing.assert_array_equal(np.concatenate([first.result.path, second.result.path[1:]]), whole.result.path)
+    # and the CLI reads the state file the API wrote, and continues it the same way
+    from conftest import run_cli
+
+    extra = () if schedule is None else ("--schedule", str(tmp_path / "s.yaml"))
+    if schedule is not None:
+        (tmp_path / "s.yaml").write_text(f"scheduler: {json.dumps(schedule)}\n")
+    cli = run_cli("simulate", "--resume", state, "--steps", "23", "-f", "json", *extra)
+    assert cli.code == 0, cli
+    assert json.loads(cli.out) == json.loads(second.table("json"))
+
+
+def test_resume_refuses_what_the_saved_runs_keep(tmp_path):
+    sim = lrsched.run_simulation("rosenbrock", optimizers=["Adam"], steps=3)
+    sim.save_state(tmp_path / "s.json")
+    with pytest.raises(lrsched.SpecError) as info:
+        lrsched.run_simulation(resume=tmp_path / "s.json", lr=0.1)
+    assert info.value.key == "lr" and "keep their lr" in info.value.message
