@@ -33,21 +33,27 @@ def bench_lrsched(lrs, steps):
     return time.perf_counter() - t0, result
 
 
+def torch_run(torch, name, lr, steps):
+    """What a user writes: one optimizer on rosenbrock from (-1.2, 1), autograd each step;
+    the final point."""
+    p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, name)([p], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        x, y = p[0], p[1]
+        loss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+        loss.backward()
+        opt.step()
+    return p.detach().numpy().copy()
+
+
 def bench_torch(torch, lrs, steps):
     torch.set_num_threads(1)
     finals = []
     t0 = time.perf_counter()
     for name in OPTIMIZERS:
         for lr in lrs:
-            p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
-            opt = getattr(torch.optim, name)([p], lr=float(lr))
-            for _ in range(steps):
-                opt.zero_grad()
-                x, y = p[0], p[1]
-                loss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
-                loss.backward()
-                opt.step()
-            finals.append(p.detach().numpy().copy())
+            finals.append(torch_run(torch, name, float(lr), steps))
     return time.perf_counter() - t0, np.array(finals)
 
 
@@ -70,16 +76,9 @@ def single_lrsched(name, steps, *, batched=False):
 
 def single_torch(torch, name, steps):
     torch.set_num_threads(1)
-    p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, name)([p], lr=SINGLE_LR.get(name, 1e-3))
     t0 = time.perf_counter()
-    for _ in range(steps):
-        opt.zero_grad()
-        x, y = p[0], p[1]
-        loss = (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
-        loss.backward()
-        opt.step()
-    return time.perf_counter() - t0, p.detach().numpy().copy()
+    final = torch_run(torch, name, SINGLE_LR.get(name, 1e-3), steps)
+    return time.perf_counter() - t0, final
 
 
 def single_python(name, steps):

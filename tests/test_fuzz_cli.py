@@ -170,6 +170,11 @@ def _event(name: str) -> None:
 @FUZZ
 @given(DOCUMENTS, ARGS)
 def test_any_yaml_document_ends_cleanly(doc, args):
+    table_of_document(doc, args)
+
+
+def table_of_document(doc, args) -> None:
+    """`lrsched table - ARGS` on ``doc`` as YAML ends in output or one error line."""
     try:
         text = as_yaml(doc)
     except yaml.YAMLError:   # pragma: no cover - safe_dump takes every value drawn
@@ -257,9 +262,4 @@ ROW_ARGS = st.sampled_from([["-f", "json", "--at", "0,-1,50%"], ["-f", "csv", "-
 @settings(FUZZ, max_examples=150)
 @given(DOCUMENTS, ROW_ARGS)
 def test_any_yaml_document_with_rows_ends_cleanly(doc, args):
-    try:
-        text = as_yaml(doc)
-    except yaml.YAMLError:   # pragma: no cover - safe_dump takes every value drawn
-        return
-    run = run_cli("table", "-", *args, stdin=text)
-    check(run.code, run.out, run.err, args)
+    table_of_document(doc, args)

@@ -142,3 +142,13 @@ def test_error_from_library_carries_location(write_spec):
     err = info.value
     assert (err.file, err.line, err.key) == (path, 5, "scheduler.step_size")
     assert str(err) == f"{path}:5: scheduler.step_size: must be an int in the range [1, inf), got -3"
+
+
+def test_a_key_with_control_characters_is_named_on_one_line(write_spec):
+    from conftest import run_cli
+
+    path = write_spec('lr: 1.0\nepochs: 3\nscheduler: {type: StepLR, step_size: 1}\n"a\\x1eb": 0\n')
+    run = run_cli("table", path)
+    assert run.code == 2
+    assert run.err == (f"error: {path}:4: a\\x1eb: unknown key 'a\\x1eb'; "
+                       "valid: name, lr, epochs, optimizer, scheduler, schedules\n")

@@ -19,6 +19,7 @@ from lrsched.records import dataclass, field
 import yaml
 
 from lrsched.errors import SpecError
+from lrsched.suggest import printable
 from lrsched.io.yamltabs import LINE_BREAKS, TAB_WIDTHS, detab, first_indented_with_tab, lines
 
 Path = tuple  # of str keys and int indices
@@ -292,12 +293,14 @@ class _Builder:
 
 
 def dotted(path: Path) -> str:
+    """``schedules[1].scheduler.gamma``: a key path as messages name it, control characters
+    escaped so that the message stays on one line."""
     out = ""
     for p in path:
         if isinstance(p, int):
             out += f"[{p}]"
         else:
-            out += ("." if out else "") + str(p)
+            out += ("." if out else "") + printable(p)
     return out
 
 

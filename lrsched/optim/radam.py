@@ -18,6 +18,16 @@ def init_radam(params: np.ndarray, hyper) -> dict:
     return {"step": 0.0, "exp_avg": zeros, "exp_avg_sq": zeros.copy()}
 
 
+def rectification(step: float, beta2: float, bias_correction2: float) -> float | None:
+    """RAdam's variance rectification term ``r_t`` (Python floats, torch's order), or None
+    while ``rho_t <= 5`` (the step is then plain momentum)."""
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if not rho_t > 5.0:      # as torch tests it (a NaN rho_t takes the momentum step)
+        return None
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+
+
 def update_radam(params, grads, state, lr, hyper, *, momentum=None):
     """RAdam, one step (torch ``_single_tensor_radam``, non-capturable branch)::
 
@@ -38,13 +48,10 @@ def update_radam(params, grads, state, lr, hyper, *, momentum=None):
     eps = hyper["eps"]
     bias_corrected_exp_avg = exp_avg / bias_correction1
 
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    rect = rectification(step, beta2, bias_correction2)
 
     new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-    if rho_t > 5.0:
-        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+    if rect is not None:
         # torch: `float / tensor` is `tensor.reciprocal() * float`
         adaptive_lr = (1.0 / (sqrt(exp_avg_sq) + eps)) * (bias_correction2 ** 0.5)
         update = bias_corrected_exp_avg * lr * adaptive_lr * rect
@@ -61,12 +68,9 @@ def update_radam_scalar(params, grads, state, lr, hyper, momentum=None):
     eps = hyper["eps"]
     m0 = exp_avg[0] / bias_correction1
     m1 = exp_avg[1] / bias_correction1
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    rect = rectification(step, beta2, bias_correction2)
     new_state = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-    if rho_t > 5.0:
-        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+    if rect is not None:
         root = bias_correction2 ** 0.5
         a0 = (1.0 / (scalar_sqrt(exp_avg_sq[0]) + eps)) * root
         a1 = (1.0 / (scalar_sqrt(exp_avg_sq[1]) + eps)) * root
