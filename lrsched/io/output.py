@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 from lrsched.errors import RunError
 
-_DIRECT_PREFIXES = ("/dev/", "/proc/")   # the process's own streams and devices
+_DIRECT_PREFIXES = ("/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/")   # the process's own streams
 
 
 def check_writable(path: str) -> None:
