@@ -121,9 +121,9 @@ class Schedule:
 
         >>> s = schedule({"lr": 0.1, "epochs": 2, "scheduler": {"type": "ConstantLR"}})
         >>> print(s.table("csv"), end="")
-        schedule,epoch,group,lr,momentum
-        schedule,0,0,0.03333333333333333,
-        schedule,1,0,0.03333333333333333,
+        schedule,epoch,step,group,lr,momentum
+        schedule,0,0,0,0.03333333333333333,
+        schedule,1,1,0,0.03333333333333333,
         """
         from lrsched.render.table import csv_lines, json_text, plain_lines
 

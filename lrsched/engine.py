@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrsched.records import dataclass
+from lrsched.records import dataclass, replace
 
 import numpy as np
 
@@ -14,11 +14,15 @@ from lrsched.schedules import Groups, Trace
 
 @dataclass(frozen=True)
 class ScheduleResult:
-    """One schedule over ``epochs`` rows: row ``e`` is what is in force during epoch ``e``.
+    """One schedule over ``epochs`` rows: row ``e`` is what is in force during epoch ``e``
+    (with training units, during optimizer update ``e``: see ``unit``).
 
-    ``lr`` and ``momentum`` have shape (epochs, groups); ``momentum`` is None unless the
+    ``lr`` and ``momentum`` have shape (rows, groups); ``momentum`` is None unless the
     scheduler cycles it, and then ``momentum_key`` says which (``momentum`` or ``betas``,
-    meaning beta1).  ``markers`` are the epochs where the schedule changes phase.
+    meaning beta1).  ``markers`` are the rows where the schedule changes phase.
+    ``steps_per_epoch`` is the spec's count of optimizer updates an epoch (None without
+    units); ``unit`` what a row is: ``step`` (an update) or ``epoch``; ``interval`` the spec's
+    ``interval`` when it gives one (None otherwise).
 
     >>> r = compute({"lr": 0.1, "epochs": 7, "scheduler": {"type": "MultiStepLR", "milestones": [2, 5]}})
     >>> r.name, r.scheduler, r.epochs, r.markers, r.momentum
@@ -31,10 +35,35 @@ class ScheduleResult:
     momentum: np.ndarray | None
     momentum_key: str | None
     markers: tuple
+    steps_per_epoch: int | None = None
+    unit: str = "epoch"
+    interval: str | None = None
 
     @property
     def epochs(self) -> int:
+        """Rows (the name is the tutorial's: without units a row is an epoch)."""
         return self.lr.shape[0]
+
+    @property
+    def epoch(self) -> np.ndarray:
+        """The epoch of every row: ``row // steps_per_epoch`` when a row is an update."""
+        rows = np.arange(self.epochs)
+        return rows // self.steps_per_epoch if self.unit == "step" else rows
+
+    @property
+    def step(self) -> np.ndarray:
+        """The optimizer update every row starts at (without units, the row number)."""
+        rows = np.arange(self.epochs)
+        return rows * self.steps_per_epoch if self.unit == "epoch" and self.steps_per_epoch else rows
+
+    def per_epoch(self) -> "ScheduleResult":
+        """One row per epoch: the lr of each epoch's first update (a last partial epoch
+        included); the result itself when its rows are epochs already."""
+        if self.unit == "epoch":
+            return self
+        k = self.steps_per_epoch
+        return replace(self, lr=self.lr[::k], momentum=None if self.momentum is None else self.momentum[::k],
+                       markers=tuple(sorted({-(-m // k) for m in self.markers})), unit="epoch")
 
 
 def run_scheduler(scheduler: SchedulerSpec, groups: Groups, rows: int) -> Trace:
@@ -66,29 +95,41 @@ def compute(schedule, epochs: int | None = None) -> ScheduleResult:
     schedule = single_schedule(schedule, what="compute",
                                instead="use lrsched.all_schedules, or pick one with SpecDocument.select")
     schedule = schedule.with_epochs(epochs)      # refused up front if it cannot fit in memory
-    rows = schedule.epochs
+    rows = schedule.rows
     origin = schedule.origin
+    units = schedule.units
     if rows is None:
-        raise origin.error(schedule.path, "missing key 'epochs' (how many rows to compute); "
-                                          "add `epochs: N` or pass --epochs")
+        more = ", `max_steps: N`" if units.active else ""
+        raise origin.error(schedule.path, f"missing key 'epochs' (how many rows to compute); "
+                                          f"add `epochs: N`{more} or pass --epochs")
     groups = schedule.optimizer.group_state()
+    stepped = schedule.stepped
     try:
-        trace = run_scheduler(schedule.scheduler, groups, rows)
+        trace = run_scheduler(stepped, groups, units.scheduler_rows(rows))
     except SpecError as exc:
-        raise origin.locate(exc, schedule.scheduler.path) from None
+        raise origin.locate(exc, stepped.path) from None
     lr = np.asarray(trace.lr, dtype=np.float64)
     bad = ~np.isfinite(lr)
     if bad.any():
-        row = int(np.flatnonzero(bad.any(axis=1))[0])
+        row = int(np.flatnonzero(bad.any(axis=1))[0]) * units.repeat
+        unit = "step" if units.active else "epoch"
         raise origin.error(schedule.scheduler.path,
-                           f"the learning rate becomes {float(lr[bad][0])!r} at epoch {row}")
+                           f"the learning rate becomes {float(lr[bad][0])!r} at {unit} {row}")
+    momentum, markers = trace.momentum, trace.markers
+    if units.repeat > 1:        # interval: epoch: each scheduler state lasts an epoch of updates
+        lr = np.repeat(lr, units.repeat, axis=0)[:rows]
+        momentum = None if momentum is None else np.repeat(momentum, units.repeat, axis=0)[:rows]
+        markers = tuple(m * units.repeat for m in markers)
     return ScheduleResult(
         name=schedule.name,
         scheduler=schedule.scheduler.type,
         lr=lr,
-        momentum=trace.momentum,
-        momentum_key=groups.momentum_key if trace.momentum is not None else None,
-        markers=tuple(m for m in trace.markers if 0 < m < rows),
+        momentum=momentum,
+        momentum_key=groups.momentum_key if momentum is not None else None,
+        markers=tuple(m for m in markers if 0 < m < rows),
+        steps_per_epoch=units.steps_per_epoch,
+        unit="step" if units.active else "epoch",
+        interval=units.interval if units.interval_given else None,
     )
 
 

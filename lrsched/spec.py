@@ -21,8 +21,9 @@ from lrsched.schedules import Groups
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.optimizers import optimizer_class
 from lrsched.io.yamlload import Document, dotted, load_yaml, read_source
+from lrsched.units import NO_UNITS, UNIT_KEYS, Units, Warmup, parse_units, parse_warmup
 
-SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler")
+SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler") + UNIT_KEYS
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
 # Keys a scheduler leaves in a param group that a resumed scheduler reads back.
 GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
@@ -116,7 +117,9 @@ class SchedulerSpec:
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    """One schedule: what ``lrsched table`` prints as one block."""
+    """One schedule: what ``lrsched table`` prints as one block.  ``units`` say what a row is
+    (SPEC.md section 4; :data:`~lrsched.units.NO_UNITS`: a scheduler step, called epoch) and
+    ``warmup`` the LinearLR a ``warmup:`` key puts before the scheduler."""
 
     name: str
     optimizer: OptimizerSpec
@@ -124,6 +127,22 @@ class ScheduleSpec:
     epochs: int | None = None
     origin: Origin = Origin("<spec>")
     path: tuple = ()
+    units: Units = NO_UNITS
+    warmup: Warmup | None = None
+
+    @property
+    def rows(self) -> int | None:
+        """Rows of the run: optimizer updates with units (``max_steps``, or epochs x
+        steps_per_epoch), epochs without; None when the spec gives no length."""
+        return self.units.rows(self.epochs)
+
+    @property
+    def stepped(self) -> SchedulerSpec:
+        """The scheduler that steps: the spec's, or with ``warmup:`` the SequentialLR of a
+        LinearLR and it that the warmup stands for."""
+        if self.warmup is None:
+            return self.scheduler
+        return warmup_scheduler(self.scheduler, self.warmup, self.path + ("warmup",))
 
     def with_epochs(self, epochs: int | None, *, key: str = "epochs") -> "ScheduleSpec":
         """This schedule over ``epochs`` rows (None: as the spec says), refused when the run
@@ -159,10 +178,27 @@ def override_epochs(docs, epochs: int, *, key: str = "epochs") -> list:
     computed together, would not fit in memory."""
     try:
         epochs = Int(1).check(epochs)
-        check_memory([(epochs, len(s.optimizer.groups)) for d in docs for s in d.schedules])
+        docs = [replace(d, schedules=tuple(_with_epochs(s, epochs) for s in d.schedules)) for d in docs]
+        check_memory([(s.rows, len(s.optimizer.groups)) for d in docs for s in d.schedules])
     except SpecError as exc:
         raise exc.located(key=key) from None
-    return [replace(d, schedules=tuple(replace(s, epochs=epochs) for s in d.schedules)) for d in docs]
+    return docs
+
+
+def _with_epochs(schedule: ScheduleSpec, epochs: int) -> ScheduleSpec:
+    """``schedule`` over ``epochs`` epochs; a ``max_steps`` gives way (the override is the
+    run's length)."""
+    if schedule.units.max_steps is not None:
+        schedule = replace(schedule, units=replace(schedule.units, max_steps=None))
+    return replace(schedule, epochs=epochs)
+
+
+def with_rows(schedule: ScheduleSpec, rows: int) -> ScheduleSpec:
+    """``schedule`` over exactly ``rows`` rows (optimizer updates with units, epochs without),
+    as a simulation sizes it; memory is the caller's to check."""
+    if schedule.units.active:
+        return replace(schedule, units=replace(schedule.units, max_steps=rows))
+    return replace(schedule, epochs=rows)
 
 
 # ---------------------------------------------------------------------------- loading
@@ -229,15 +265,26 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
                                                  f"(also schedules[{seen[sched.name]}]); names must be unique")
         seen[sched.name] = i
         schedules.append(sched)
-        epochs_paths.append(path + ("epochs",) if "epochs" in entry else ("epochs",))
+        epochs_paths.append(_length_path(entry, defaults, path))
     # every schedule of a file is computed before any is printed: together they must fit
-    sized = [(s, p) for s, p in zip(schedules, epochs_paths) if s.epochs is not None]
+    sized = [(s, p) for s, p in zip(schedules, epochs_paths) if s.rows is not None]
     if len(sized) > 1:
         try:
-            check_memory([(s.epochs, len(s.optimizer.groups)) for s, _ in sized])
+            check_memory([(s.rows, len(s.optimizer.groups)) for s, _ in sized])
         except SpecError as exc:
-            raise origin.locate(exc, max(sized, key=lambda sp: sp[0].epochs)[1]) from None
+            raise origin.locate(exc, max(sized, key=lambda sp: sp[0].rows)[1]) from None
     return SpecDocument(origin.file, tuple(schedules))
+
+
+def _length_path(entry: dict, defaults: dict, path: tuple) -> tuple:
+    """The key that sets a schedule's length, for errors about its size: max_steps, else
+    epochs (the entry's own, else the defaults')."""
+    for key in ("max_steps", "epochs"):
+        if key in entry:
+            return path + (key,)
+        if key in defaults:
+            return (key,)
+    return ("epochs",)
 
 
 def _no_unknown(mapping: dict, allowed, origin: Origin, path: tuple, what: str = "key") -> None:
@@ -288,16 +335,46 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     if epochs is not None:
         epochs = origin.check(Int(1), epochs, epochs_path)
     optimizer = _optimizer(entry, defaults, path, origin)
-    if epochs is not None:
+    units = parse_units(pick, origin.check, origin.error)
+    rows = units.rows(epochs)
+    if rows is not None:
         try:
-            check_memory([(epochs, len(optimizer.groups))])
+            check_memory([(rows, len(optimizer.groups))])
         except SpecError as exc:
-            raise origin.locate(exc, epochs_path) from None
+            raise origin.locate(exc, pick("max_steps")[1] or epochs_path) from None
     sched, sched_path = pick("scheduler")
     if sched is None:
         raise origin.error(path, "missing key 'scheduler': e.g. `scheduler: {type: StepLR, step_size: 3}`")
     scheduler = parse_scheduler(sched, origin, sched_path)
-    return ScheduleSpec(str(name), optimizer, scheduler, epochs, origin, path)
+    schedule = ScheduleSpec(str(name), optimizer, scheduler, epochs, origin, path, units)
+    value, warmup_path = pick("warmup")
+    if warmup_path is None:
+        return schedule
+    warmup = parse_warmup(value, warmup_path, units, origin.check, origin.error)
+    if scheduler.definition.stepper is None:
+        raise origin.error(warmup_path, f"warmup cannot go before {scheduler.type}: it stands for a "
+                                        f"SequentialLR, and torch's SequentialLR cannot run a scheduler "
+                                        f"that needs the metric passed to its step()")
+    schedule = replace(schedule, warmup=warmup)
+    stepped = schedule.stepped
+    try:
+        stepped.definition.check(dict(stepped.params))
+    except SpecError as exc:
+        raise origin.locate(exc, warmup_path) from None
+    return schedule
+
+
+def warmup_scheduler(scheduler: SchedulerSpec, warmup: Warmup, path: tuple) -> SchedulerSpec:
+    """What ``warmup:`` stands for: ``SequentialLR([LinearLR(start_factor, total_iters=steps),
+    scheduler], milestones=[steps])`` (``path``: the warmup key, for errors)."""
+    def filled(name: str, **given) -> SchedulerSpec:
+        definition = REGISTRY[name]
+        params = {p.name: p.default for p in definition.params + definition.extra_keys}
+        params.update(given)
+        return SchedulerSpec(name, MappingProxyType(params), path)
+
+    linear = filled("LinearLR", start_factor=warmup.start_factor, end_factor=1.0, total_iters=warmup.steps)
+    return filled("SequentialLR", schedulers=(linear, scheduler), milestones=(warmup.steps,))
 
 
 def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> OptimizerSpec:
@@ -403,4 +480,4 @@ def _scheduler_list(value, origin: Origin, path: tuple) -> tuple:
 
 
 __all__ = ["load_spec", "parse_spec", "parse_scheduler", "SpecDocument", "ScheduleSpec",
-           "SchedulerSpec", "OptimizerSpec", "Origin", "override_epochs"]
+           "SchedulerSpec", "OptimizerSpec", "Origin", "override_epochs", "with_rows", "warmup_scheduler"]

@@ -22,14 +22,16 @@ def test_json_is_the_engine_exactly(cli):
     data = json.loads(run.out)
     result = compute(load_spec(CYCLIC).schedules[0])
     assert [d["name"] for d in data] == ["cyclic"]
-    assert set(data[0]) == {"name", "lr", "momentum"}
+    assert set(data[0]) == {"name", "unit", "steps_per_epoch", "lr", "momentum"}
+    assert (data[0]["unit"], data[0]["steps_per_epoch"]) == ("epoch", None)
     assert np.array_equal(np.array(data[0]["lr"]), result.lr)
     assert np.array_equal(np.array(data[0]["momentum"]), result.momentum)
 
 
 def test_json_momentum_null_when_not_cycled(cli):
     data = json.loads(cli("table", "--format", "json", "--schedule", "step").out)
-    assert data == [{"name": "step", "lr": [[0.01]] * 3 + [[0.001]] * 3 + [[0.0001]] * 3, "momentum": None}]
+    assert data == [{"name": "step", "unit": "epoch", "steps_per_epoch": None,
+                     "lr": [[0.01]] * 3 + [[0.001]] * 3 + [[0.0001]] * 3, "momentum": None}]
 
 
 def test_csv_round_trips(cli):
@@ -39,6 +41,7 @@ def test_csv_round_trips(cli):
     assert len(rows) == result.lr.size
     for row in rows:
         e, g = int(row["epoch"]), int(row["group"])
+        assert int(row["step"]) == e      # no units: a row is an epoch, and step says so
         assert float(row["lr"]) == result.lr[e, g]
         assert float(row["momentum"]) == result.momentum[e, g]
 
@@ -87,7 +90,7 @@ def test_output_file_written_whole(cli, tmp_path):
     target = tmp_path / "out.csv"
     run = cli("table", CYCLIC, "-f", "csv", "-o", target)
     assert run.code == 0 and run.out == ""
-    assert target.read_text().startswith("schedule,epoch,group,lr,momentum\n")
+    assert target.read_text().startswith("schedule,epoch,step,group,lr,momentum\n")
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 

@@ -72,7 +72,7 @@ def test_pipe_into_head_ends_quietly(write_spec):
     first, _ = head.communicate(timeout=60)
     err = producer.stderr.read()
     producer.wait(timeout=60)
-    assert first == b"schedule,epoch,group,lr,momentum\n"
+    assert first == b"schedule,epoch,step,group,lr,momentum\n"
     assert producer.returncode == 0
     assert err == b""
 

@@ -18,7 +18,7 @@ def _interrupt_while_streaming(spec, sig):
     proc = lrsched_process("table", spec, "--epochs", "5000000", "-f", "csv",
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     got = proc.stdout.read(64 * 1024)   # it is streaming now; then read slowly: it blocks on the pipe
-    assert got.startswith(b"schedule,epoch,group,lr,momentum\n")
+    assert got.startswith(b"schedule,epoch,step,group,lr,momentum\n")
     time.sleep(0.2)
     proc.send_signal(sig)
     rest, err = proc.communicate(timeout=60)

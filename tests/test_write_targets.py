@@ -38,7 +38,7 @@ def check_content(kind: str, data: bytes) -> None:
     if kind in ("plot", "simulate"):
         assert data.startswith(b"\x89PNG\r\n"), data[:16]
     elif kind == "table":
-        assert data.startswith(b"schedule,epoch,group,lr,momentum\n")
+        assert data.startswith(b"schedule,epoch,step,group,lr,momentum\n")
     else:
         assert data.lstrip().startswith(b"{")
 
@@ -200,7 +200,7 @@ def test_dev_stdout_writes_to_standard_output(spec):
     proc = subprocess.run([sys.executable, "-m", "lrsched", "table", spec, "-f", "csv", "-o", "/dev/stdout"],
                           capture_output=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(b"schedule,epoch,group,lr,momentum\n")
+    assert proc.stdout.startswith(b"schedule,epoch,step,group,lr,momentum\n")
     assert proc.stdout.count(b"\n") == 5
 
 

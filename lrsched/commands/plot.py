@@ -89,7 +89,10 @@ TERM_MAX = 10_000   # characters a side: more is no terminal
 @click.option("--term", is_flag=True, is_eager=True,
               help="Draw in the terminal (braille) instead of writing an image; --size is then "
                    "COLSxROWS in characters (default: the terminal's width x 24, 80x24 when piped).")
-def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term):
+@click.option("--x", "x", type=click.Choice(("epoch", "step")), default=None,
+              help="The main x axis for specs with training units: epochs (default; steps along "
+                   "the top) or optimizer updates.")
+def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term, x):
     """Plot the learning rate (and momentum, where cycled) of every schedule.
 
     Every schedule of every SPEC is drawn on one axes, one colour each; several param groups
@@ -98,7 +101,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term)
     --term, drawn on stdout in braille characters (colours only on a terminal without NO_COLOR).
     """
     if term:
-        return plot_term(specs, output, epochs, schedules, log, title, size, markers)
+        return plot_term(specs, output, epochs, schedules, log, title, size, markers, x)
     try:
         check_canvas(size, dpi)
     except ValueError as exc:
@@ -117,7 +120,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingGlyphsWarning)
-        fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=markers)
+        fig = figure(results, title=title, log=log, size=size, dpi=dpi, markers=markers, x=x)
     for warning in caught:
         if issubclass(warning.category, MissingGlyphsWarning):
             click.echo(f"warning: {warning.message}", err=True)
@@ -125,7 +128,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term)
     report_written(output)
 
 
-def plot_term(specs, output, epochs, schedules, log, title, size, markers) -> None:
+def plot_term(specs, output, epochs, schedules, log, title, size, markers, x=None) -> None:
     """``plot --term``: the plot drawn on stdout (no matplotlib on this path)."""
     import os
     import sys
@@ -142,6 +145,9 @@ def plot_term(specs, output, epochs, schedules, log, title, size, markers) -> No
     if ctx.get_parameter_source("dpi") is not ParameterSource.DEFAULT:
         raise UsageError("--term draws characters; dots per inch mean nothing there (leave out --dpi)",
                          key="--dpi")
+    if x == "epoch":
+        raise UsageError("--term draws a row per character column and labels it as the rows are; "
+                         "--x epoch is for image plots (leave it out, or --term)", key="--x")
     terminal = isatty(sys.stdout)
     if size is None:
         cols = DEFAULT_COLS

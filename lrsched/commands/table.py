@@ -13,6 +13,7 @@ from lrsched.errors import UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
 
 FORMATS = ("auto", "rich", "plain", "csv", "json")
+PER = ("step", "epoch")
 RICH_MAX_ROWS = 2000
 
 
@@ -101,7 +102,11 @@ def chosen_rows(rows: int, every: int | None, at) -> list[int]:
               help="Only these rows: a comma list of row numbers (-1 is the last, negative ones count "
                    "from the end) and percentages (50% is the row halfway, half rounding up). "
                    "With --every: both.")
-def table(specs, epochs, schedules, fmt, output, every, at):
+@click.option("--per", type=click.Choice(PER), default=None,
+              help="A row per optimizer update (step) or per epoch (epoch: each epoch's first "
+                   "update). Default: step for a spec with training units (steps_per_epoch...), "
+                   "epoch otherwise.")
+def table(specs, epochs, schedules, fmt, output, every, at, per):
     """Print the learning rate of every epoch.
 
     SPEC is a YAML schedule spec (`-` reads stdin), or several; without one, the built-in
@@ -118,6 +123,7 @@ def table(specs, epochs, schedules, fmt, output, every, at):
         check_writable(output)   # before the work, not after
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
+    results = per_rows(results, per, [d.source for d in docs for _ in d.schedules])
     rows = picks = None
     if every is not None or at is not None:
         # each schedule's own rows for the text forms (-1 is its own last row); the rich
@@ -160,6 +166,22 @@ def table(specs, epochs, schedules, fmt, output, every, at):
     with atomic_open(output, encoding="utf-8", newline="") as fh:
         fh.writelines(chunks)
     report_written(output)
+
+
+def per_rows(results, per: str | None, sources) -> list:
+    """The results with a row per ``per`` (``--per``): ``epoch`` keeps each epoch's first
+    update; ``step`` needs results whose rows are updates (a spec with units); None: as
+    computed."""
+    if per == "epoch":
+        return [r.per_epoch() for r in results]
+    if per == "step":
+        for result, source in zip(results, sources):
+            if result.unit != "step":
+                raise UsageError(f"schedule '{result.name}' of {source} has no training units, so its "
+                                 f"rows are scheduler steps, not optimizer updates: add steps_per_epoch "
+                                 f"(or dataset_size and batch_size) to it, or leave out --per step",
+                                 key="--per")
+    return results
 
 
 def _within(at, rows: int):

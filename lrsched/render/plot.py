@@ -34,6 +34,7 @@ SAME_CURVE = 0.2               # a curve equal to an earlier one on this share o
 DASHES = ((0, (4, 4)), (4, (4, 4)))
 LEGEND_ROWS = 2                # a legend above the axes takes at most this many rows, else it goes right
 SIDE_LEGEND_MAX = 0.35         # a legend column right of the axes takes at most this much width
+SECOND_AXIS_OFFSET = 34       # points below the main x axis: the other unit's axis, under the label
 AXES_MARGIN = 0.9              # inches of the figure width taken by the y tick labels and label
 
 
@@ -106,6 +107,34 @@ def momentum_label(results: Sequence[ScheduleResult]) -> str:
     return " / ".join(names)
 
 
+PER_UPDATE = ("OneCycleLR", "CyclicLR")   # schedulers plainly stepped after every update
+
+
+def row_unit(results: Sequence[ScheduleResult]) -> str:
+    """What a row of ``results`` is, for an axis label: ``step`` when any result's rows are
+    optimizer updates, or when none has units and every one is plainly stepped per update
+    (``interval: step``, or OneCycleLR/CyclicLR without an interval); else ``epoch``."""
+    if any(r.unit == "step" for r in results):
+        return "step"
+    plain = [r.interval == "step" or (r.interval is None and r.scheduler in PER_UPDATE) for r in results]
+    return "step" if results and all(plain) else "epoch"
+
+
+def x_axis(results: Sequence[ScheduleResult], main: str | None = None):
+    """The x axis: ``(label, per-result scale of a row, steps_per_epoch of a second axis or
+    None)``.  With units the main axis is in epochs (an update row at ``row /
+    steps_per_epoch``, so schedules of different steps_per_epoch line up) with a second axis
+    in steps when the schedules with units share one steps_per_epoch; ``main="step"`` swaps
+    them.  Without units the rows are the axis, labelled as :func:`row_unit` says."""
+    counts = {r.steps_per_epoch for r in results if r.unit == "step"}
+    if not counts:
+        return (main or row_unit(results)), [1.0] * len(results), None
+    second = counts.pop() if len(counts) == 1 else None
+    if main == "step":
+        return "step", [1.0] * len(results), second
+    return "epoch", [1.0 / r.steps_per_epoch if r.unit == "step" else 1.0 for r in results], second
+
+
 def group_label(result: ScheduleResult, group: int) -> str:
     return result.name if result.lr.shape[1] == 1 else f"{result.name} [group {group}]"
 
@@ -114,19 +143,21 @@ def group_label(result: ScheduleResult, group: int) -> str:
 
 def figure(results: Sequence[ScheduleResult], *, title: str | None = None, log: bool = False,
            size: tuple[float, float] = DEFAULT_SIZE, dpi: float = DEFAULT_DPI,
-           markers: bool | None = None):
+           markers: bool | None = None, x: str | None = None):
     """A Figure of every schedule's lr (one colour each; param groups in that colour with
     their own dash), a momentum panel below when any schedule cycles momentum, and faint
     vertical lines at each schedule's phase changes (``markers``; None: up to
     MARKED_SCHEDULES schedules).  A curve that coincides with an earlier one is dashed, so
-    both stay visible; a step schedule's last value is drawn to the end of its epoch."""
+    both stay visible; a step schedule's last value is drawn to the end of its epoch.
+    ``x``: the main x axis, ``epoch`` or ``step`` (None: epochs for specs with units, with
+    steps on a second axis; see :func:`x_axis`)."""
     if markers is None:
         markers = len(results) <= MARKED_SCHEDULES
     with _fonts_for([title or ""] + [r.name for r in results]):
-        return _figure(results, title, log, size, dpi, markers)
+        return _figure(results, title, log, size, dpi, markers, x)
 
 
-def _figure(results, title, log, size, dpi, markers):
+def _figure(results, title, log, size, dpi, markers, x=None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -142,21 +173,22 @@ def _figure(results, title, log, size, dpi, markers):
     handles = []
     right = 0                                  # where the x axis ends
     drawn_at = {lr_ax: set(), mom_ax: set()}   # a phase change shared by schedules: one line
-    for i, (result, colour) in enumerate(zip(results, palette)):
+    label, scales, second = x_axis(results, x)
+    for i, (result, colour, scale) in enumerate(zip(results, palette, scales)):
         dashed = coincides(result.lr, [r.lr for r in results[:i]])
-        lines, right_of = _draw(lr_ax, result.lr, result, colour, columns, dashed)
+        lines, right_of = _draw(lr_ax, result.lr, result, colour, columns, dashed, scale)
         handles += lines
         right = max(right, right_of)
         if result.momentum is not None:
             earlier = [r.momentum for r in results[:i] if r.momentum is not None]
             right = max(right, _draw(mom_ax, result.momentum, result, colour, columns,
-                                     coincides(result.momentum, earlier))[1])
+                                     coincides(result.momentum, earlier), scale)[1])
         if markers:
-            _markers(lr_ax, result, colour, columns, drawn_at[lr_ax])
+            _markers(lr_ax, result, colour, columns, drawn_at[lr_ax], scale)
             if result.momentum is not None:
-                _markers(mom_ax, result, colour, columns, drawn_at[mom_ax])
+                _markers(mom_ax, result, colour, columns, drawn_at[mom_ax], scale)
 
-    last = max((r.epochs for r in results), default=1) - 1
+    last = max((r.epochs * s for r, s in zip(results, scales)), default=1) - 1
     for ax in (lr_ax, mom_ax):
         if ax is not None:
             style_axes(ax)
@@ -165,7 +197,17 @@ def _figure(results, title, log, size, dpi, markers):
     _epoch_axis(bottom)
     if last <= 0:
         bottom.set_xticks([0])
-    bottom.set_xlabel("epoch")
+    bottom.set_xlabel(label)
+    if second is not None:
+        # the other unit along the top: steps over epochs, or epochs over steps
+        k = float(second)
+        other = bottom.secondary_xaxis("bottom", functions=(lambda v: v * k, lambda v: v / k)
+                                       if label == "epoch" else (lambda v: v / k, lambda v: v * k))
+        other.spines["bottom"].set_position(("outward", SECOND_AXIS_OFFSET))
+        _epoch_axis(other)
+        other.set_xlabel("step" if label == "epoch" else "epoch", fontsize=9, color="0.35")
+        other.tick_params(labelsize=8, colors="0.35")
+        other.spines["bottom"].set_color("0.6")
     lr_ax.set_ylabel("learning rate")
     if log:
         lr_ax.set_yscale("log", nonpositive="mask")
@@ -215,9 +257,9 @@ def coincides(values: np.ndarray, earlier: Sequence[np.ndarray]) -> int:
 
 
 def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
-          dashed: int = 0) -> tuple[list, float]:
-    """The lines of ``values`` (one per group), and where on the x axis they end: a step
-    schedule's last value holds to the end of its epoch."""
+          dashed: int = 0, scale: float = 1.0) -> tuple[list, float]:
+    """The lines of ``values`` (one per group), row ``i`` at ``i * scale``, and where on the
+    x axis they end: a step schedule's last value holds to the end of its row."""
     steps = is_step_like(values)
     lines = []
     for g in range(values.shape[1]):
@@ -226,6 +268,8 @@ def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
         x, yy = idx, y[idx]
         if steps:
             x, yy = np.append(idx, len(y)), np.append(y[idx], y[-1])
+        if scale != 1.0:
+            x = x * scale
         style = GROUP_STYLES[g % len(GROUP_STYLES)]
         (line,) = ax.plot(x, yy, color=_shade(colour, g),
                           linestyle=DASHES[(dashed - 1) % 2] if dashed and style == "-" else style,
@@ -235,16 +279,16 @@ def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
                           label=shortened(group_label(result, g), LABEL_CHARS),
                           solid_joinstyle="round", zorder=3)
         lines.append(line)
-    return lines, len(values) if steps else len(values) - 1
+    return lines, (len(values) if steps else len(values) - 1) * scale
 
 
-def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set) -> None:
+def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set, scale: float = 1.0) -> None:
     if not result.markers or result.epochs < 2:
         return
     at = np.asarray(result.markers, dtype=np.float64)
     # one line per pixel column at most; past MAX_MARKERS they would only tint the panel
     column = np.unique(np.round(at * (columns / result.epochs)), return_index=True)[1]
-    at = at[np.sort(column)]
+    at = at[np.sort(column)] * scale
     if len(at) > MAX_MARKERS:
         return
     at = [x for x in at.tolist() if x not in drawn_at]

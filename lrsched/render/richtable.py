@@ -27,6 +27,13 @@ def _rich_columns(results: Sequence[ScheduleResult]) -> list:
     return columns
 
 
+def index_label(results: Sequence[ScheduleResult]) -> str:
+    """The first column's name: ``step`` when every row is an optimizer update, ``epoch``
+    when every row is an epoch, ``row`` for a mix."""
+    units = {r.unit for r in results}
+    return units.pop() if len(units) == 1 else "row"
+
+
 SHORT_DIGITS = 6          # significant digits when full numbers do not fit the width
 LABEL_WIDTH = 24          # a label gets this much room (at least) before it folds
 GAP = 2                   # columns are separated by two spaces (padding 1 on each side)
@@ -46,12 +53,12 @@ def _picked(columns, rows):
     return [(label, style, values[[i for i in rows if i < len(values)]]) for label, style, values in columns]
 
 
-def _layout(columns, rows: int, width: int | None, last: int | None = None):
+def _layout(columns, rows: int, width: int | None, last: int | None = None, index: str = "epoch"):
     """How the columns fit ``width``: ``(formatter, widths, parts)`` where ``widths`` are
     the value columns' widths and ``parts`` the column indices of each table printed (one
     table unless even short numbers do not fit side by side).  A number is never wrapped or
     cut: labels fold first, then numbers take the short form, then the columns are split."""
-    epoch_width = max(len("epoch"), len(str(max(rows - 1, 0) if last is None else last)))
+    epoch_width = max(len(index), len(str(max(rows - 1, 0) if last is None else last)))
 
     def number_widths(fmt):
         return [max((len(fmt(v)) for v in values[:rows].tolist()), default=1) for _, _, values in columns]
@@ -88,12 +95,12 @@ def _layout(columns, rows: int, width: int | None, last: int | None = None):
     return fmt, widths, parts
 
 
-def _new_table(columns, widths, *, header: bool = True, epoch_width: int | None = None):
+def _new_table(columns, widths, *, header: bool = True, epoch_width: int | None = None, index: str = "epoch"):
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False, show_header=header)
-    table.add_column("epoch", justify="right", style="dim", no_wrap=True,
+    table.add_column(index, justify="right", style="dim", no_wrap=True,
                      **({"width": epoch_width} if epoch_width else {}))
     for (label, style, _), width in zip(columns, widths):
         # the header folds within the column; the numbers below never wrap
@@ -122,11 +129,12 @@ def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None
     count = max((c.shape[0] for _, _, c in columns), default=0) if rows is None else len(rows)
     shown = count if max_rows is None else min(count, max_rows)
     last = None if rows is None or not shown else rows[shown - 1]
-    fmt, widths, parts = _layout(columns, shown, width, last)
+    index = index_label(results)
+    fmt, widths, parts = _layout(columns, shown, width, last, index)
     columns = [(shortened(label, 2 * w), style, values) for (label, style, values), w in zip(columns, widths)]
     tables = []
     for part in parts:
-        table = _new_table([columns[i] for i in part], [widths[i] for i in part])
+        table = _new_table([columns[i] for i in part], [widths[i] for i in part], index=index)
         _add_rows(table, [columns[i] for i in part], 0, shown, fmt, rows)
         tables.append(table)
     notes = []
@@ -150,12 +158,13 @@ def rich_tables(results: Sequence[ScheduleResult], rows: Sequence[int] | None = 
     if count <= text.CHUNK:
         yield rich_table(results, rows=rows)
         return
-    epoch_width = max(len("epoch"), len(str(count - 1 if rows is None else rows[-1])))
+    index = index_label(results)
+    epoch_width = max(len(index), len(str(count - 1 if rows is None else rows[-1])))
     widths = []
     for label, _, values in columns:
         longest = max((max(map(len, map(repr, chunk))) for _, chunk in text.chunks(values)), default=0)
         widths.append(max(longest, min(len(label), LABEL_WIDTH)))
     for start in range(0, count, text.CHUNK):
-        table = _new_table(columns, widths, header=start == 0, epoch_width=epoch_width)
+        table = _new_table(columns, widths, header=start == 0, epoch_width=epoch_width, index=index)
         _add_rows(table, columns, start, min(start + text.CHUNK, count), epochs=rows)
         yield table

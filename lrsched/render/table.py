@@ -41,37 +41,58 @@ def _rows_of(rows, i: int):
 
 
 def plain_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
-    """``lr of epoch N => [lr, ...]``: what the torch loop prints; ``# NAME`` before each
+    """``lr of epoch N => [lr, ...]``: what the torch loop prints (a result whose rows are
+    optimizer updates: ``lr of step N (epoch E) => [lr, ...]``); ``# NAME`` before each
     block when there are several schedules.  ``rows``: None (every row) or, per result, the
-    row numbers to print (each line keeps its own epoch number)."""
+    row numbers to print (each line keeps its own number)."""
     several = len(results) > 1
     for i, result in enumerate(results):
         if several:
             yield f"# {_one_line(result.name)}\n"
+        if result.unit == "step":
+            k = result.steps_per_epoch
+            for numbers, block in picked(result.lr, _rows_of(rows, i)):
+                yield "".join([f"lr of step {step} (epoch {step // k}) => {row!r}\n"
+                               for step, row in zip(numbers, block)])
+            continue
         for numbers, block in picked(result.lr, _rows_of(rows, i)):
             yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in zip(numbers, block)])
 
 
+def _epoch_step(result: ScheduleResult):
+    """``row -> "EPOCH,STEP"`` for the CSV columns: a row of updates is in epoch
+    ``row // steps_per_epoch``; a row of epochs starts at update ``row * steps_per_epoch``;
+    without units both are the row."""
+    k = result.steps_per_epoch
+    if result.unit == "step":
+        return lambda row: f"{row // k},{row}"
+    if k is not None:
+        return lambda row: f"{row},{row * k}"
+    return lambda row: f"{row},{row}"
+
+
 def csv_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
-    """Tidy CSV: one line per schedule, epoch and param group; momentum empty when the
-    schedule does not cycle it.  ``rows``: as :func:`plain_lines`."""
-    yield "schedule,epoch,group,lr,momentum\n"
+    """Tidy CSV: one line per schedule, row and param group, the row's epoch and optimizer
+    update (``step``; without units, the epoch again); momentum empty when the schedule does
+    not cycle it.  ``rows``: as :func:`plain_lines`."""
+    yield "schedule,epoch,step,group,lr,momentum\n"
     for i, result in enumerate(results):
         name = _csv_field(result.name)
         groups = range(result.lr.shape[1])
         picks = _rows_of(rows, i)
+        at = _epoch_step(result)
         momentum = picked(result.momentum, picks) if result.momentum is not None else None
         for numbers, block in picked(result.lr, picks):
             if momentum is None:
                 if len(groups) == 1:
-                    yield "".join([f"{name},{epoch},0,{row[0]!r},\n" for epoch, row in zip(numbers, block)])
+                    yield "".join([f"{name},{at(n)},0,{row[0]!r},\n" for n, row in zip(numbers, block)])
                 else:
-                    yield "".join([f"{name},{epoch},{g},{row[g]!r},\n"
-                                   for epoch, row in zip(numbers, block) for g in groups])
+                    yield "".join([f"{name},{at(n)},{g},{row[g]!r},\n"
+                                   for n, row in zip(numbers, block) for g in groups])
             else:
                 _, moms = next(momentum)
-                yield "".join([f"{name},{epoch},{g},{row[g]!r},{mom[g]!r}\n"
-                               for epoch, row, mom in zip(numbers, block, moms)
+                yield "".join([f"{name},{at(n)},{g},{row[g]!r},{mom[g]!r}\n"
+                               for n, row, mom in zip(numbers, block, moms)
                                for g in groups])
 
 
@@ -86,12 +107,15 @@ def _one_line(text: str) -> str:
 
 
 def json_text(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
-    """A JSON list, one object per schedule: name, lr[epoch][group], momentum or null; with
-    ``rows`` (as :func:`plain_lines`) only those rows, and ``"rows"``: their numbers."""
+    """A JSON list, one object per schedule: name, unit (what a row is: ``epoch`` or
+    ``step``), steps_per_epoch (or null), lr[row][group], momentum or null; with ``rows`` (as
+    :func:`plain_lines`) only those rows, and ``"rows"``: their numbers."""
     yield "["
     for i, result in enumerate(results):
         picks = _rows_of(rows, i)
-        yield ("," if i else "") + "\n  {\"name\": " + _json_string(result.name) + ", \"lr\": ["
+        spe = "null" if result.steps_per_epoch is None else str(result.steps_per_epoch)
+        yield (("," if i else "") + "\n  {\"name\": " + _json_string(result.name)
+               + f", \"unit\": \"{result.unit}\", \"steps_per_epoch\": {spe}, \"lr\": [")
         yield from _json_matrix(result.lr, picks)
         yield "], \"momentum\": "
         if result.momentum is None:

@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from lrsched.engine import ScheduleResult
-from lrsched.render.plot import (MARKED_SCHEDULES, MAX_MARKERS, envelope, epoch_labels, is_step_like, lr_labels,
+from lrsched.render.plot import (MARKED_SCHEDULES, row_unit, MAX_MARKERS, envelope, epoch_labels, is_step_like, lr_labels,
                                  momentum_label)
 from lrsched.render.style import PALETTE, shortened
 
@@ -372,7 +372,7 @@ def draw(results: Sequence[ScheduleResult], *, cols: int = DEFAULT_COLS, rows: i
         begin = min(max(c - len(label) // 2, 0), width - len(label))
         under[begin:begin + len(label)] = label
         ends = begin + len(label)
-    name = "epoch"
+    name = row_unit(results)
     if ends + 2 + len(name) <= width:
         under[width - len(name):] = name
     lines.append([(" " * left + "".join(under).rstrip(), None)])

@@ -1,7 +1,8 @@
 """A schedule spec's scheduler driving simulated runs, through the engine.
 
-The scheduler steps once per optimizer step: row ``k`` of the engine's run is the lr (and the
-momentum or beta1 CyclicLR/OneCycleLR cycle) in force during optimizer step ``k``, and each
+Row ``k`` of the engine's run is the lr (and the momentum or beta1 CyclicLR/OneCycleLR cycle)
+in force during optimizer step ``k``: the scheduler steps after every optimizer step, or, for
+a spec with training units and ``interval: epoch``, after every ``steps_per_epoch`` of them; and each
 run's optimizer, with its own lr, takes the place of the spec's.  A resumed run continues at
 the row of the scheduler step it was saved at.
 """
@@ -15,7 +16,7 @@ import numpy as np
 from lrsched.engine import compute, constructed_groups
 from lrsched.errors import SpecError
 from lrsched.records import dataclass, replace
-from lrsched.spec import OptimizerSpec, ScheduleSpec, load_spec
+from lrsched.spec import OptimizerSpec, ScheduleSpec, load_spec, with_rows
 
 __all__ = ["ScheduleTables", "schedule_tables", "load_schedule"]
 
@@ -49,10 +50,10 @@ def _rows(schedule: ScheduleSpec, name: str, first: int, steps: int):
     are here: optimizer steps."""
     rows = first + steps + 1
     try:
-        return compute(schedule, rows)
+        return compute(with_rows(schedule, rows))
     except SpecError as exc:
         try:
-            compute(schedule, first + 1)
+            compute(with_rows(schedule, first + 1))
         except SpecError:
             raise exc from None
         raise SpecError(f"{exc.message} (with {name}: {first + steps} optimizer steps step the "
