@@ -66,6 +66,10 @@ def ceil_div(a, b):
 # ----------------------------------------------------------------------------------------
 # Section 4's arithmetic
 def steps_per_epoch(spec):
+    """Updates per epoch, or None for a spec without units (one row per scheduler step)."""
+    if "steps_per_epoch" not in spec and "dataset_size" not in spec:
+        assert not any(k in spec for k in DERIVATION_KEYS + ("max_steps",)), "units without a count"
+        return None
     if "steps_per_epoch" in spec:
         assert not any(k in spec for k in DERIVATION_KEYS), "steps_per_epoch with derivation keys"
         return spec["steps_per_epoch"]
@@ -76,11 +80,13 @@ def steps_per_epoch(spec):
 
 
 def row_count(spec, spe):
+    spe = spe or 1
     return spec["max_steps"] if "max_steps" in spec else spec["epochs"] * spe
 
 
 def warmup_steps(spec, spe):
     warm = spec["warmup"]
+    spe = spe or 1
     if "steps" in warm:
         return warm["steps"]
     return warm["epochs"] * spe if spec.get("interval", "epoch") == "step" else warm["epochs"]
@@ -88,6 +94,7 @@ def warmup_steps(spec, spe):
 
 def scheduler_calls(spec, spe, rows):
     """How many scheduler.step() calls precede a recorded row."""
+    spe = spe or 1
     if spec.get("interval", "epoch") == "step":
         return rows - 1
     return ceil_div(rows, spe) - 1
@@ -108,7 +115,7 @@ def build(spec, spe):
 
 def run(spec, progress):
     """Return (lr rows, momentum rows or None, momentum key, notes). progress[0] = stage."""
-    spe = steps_per_epoch(spec)
+    spe = steps_per_epoch(spec) or 1           # no units: one update per epoch
     rows = row_count(spec, spe)
     interval = spec.get("interval", "epoch")
     assert interval in ("step", "epoch"), interval
@@ -371,6 +378,11 @@ case("warmup-epochs-chained-unreached", CH([S("ExponentialLR", gamma=0.9), S("St
      epochs=3, steps_per_epoch=4, interval="epoch", warmup={"epochs": 3, "start_factor": 0.1},
      note="the warmup lasts the whole run (3 epochs): torch refuses a ChainedScheduler after the "
           "milestone (see errors)")
+case("warmup-without-units", S("CosineAnnealingLR", T_max=15, eta_min=0.001), epochs=20,
+     warmup={"steps": 5, "start_factor": 0.1},
+     note="no unit keys: one row per scheduler step (steps_per_epoch null), the warmup in those steps")
+case("warmup-without-units-default-factor", S("ExponentialLR", gamma=0.9), epochs=12, warmup={"steps": 3},
+     optimizer=ADAM2)
 case("warmup-longer-than-run", S("CosineAnnealingLR", T_max=100), epochs=2, steps_per_epoch=10,
      interval="step", warmup={"steps": 50}, note="the cosine never starts")
 
