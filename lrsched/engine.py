@@ -107,7 +107,7 @@ def compute(schedule, epochs: int | None = None) -> ScheduleResult:
     try:
         trace = run_scheduler(stepped, groups, units.scheduler_rows(rows))
     except SpecError as exc:
-        raise origin.locate(exc, stepped.path) from None
+        raise origin.locate(exc, *_warmup_relative(schedule, exc)) from None
     lr = np.asarray(trace.lr, dtype=np.float64)
     bad = ~np.isfinite(lr)
     if bad.any():
@@ -131,6 +131,27 @@ def compute(schedule, epochs: int | None = None) -> ScheduleResult:
         unit="step" if units.active else "epoch",
         interval=units.interval if units.interval_given else None,
     )
+
+
+def _warmup_relative(schedule: ScheduleSpec, exc: SpecError) -> tuple:
+    """Where an error of the stepped scheduler belongs: with ``warmup:``, an error of the
+    SequentialLR's second child is the spec's scheduler's (its key made relative to it), the
+    rest the warmup's."""
+    if schedule.warmup is None:
+        return (schedule.scheduler.path,)
+    child = "schedulers[1]"
+    if exc.key is not None and not getattr(exc, "_absolute", False) and exc.key.startswith(child):
+        exc.key = exc.key[len(child):].lstrip(".") or None
+        if exc.key is None:     # the scheduler itself cannot follow a warmup
+            kind = schedule.scheduler.type
+            exc.message = (f"cannot go before {kind} in a run that reaches the warmup's end: "
+                           f"there torch's SequentialLR calls its step(0), which {kind} does not "
+                           f"implement (NotImplementedError); put a LinearLR first in its own "
+                           f"schedulers instead of warmup:")
+            return (schedule.path + ("warmup",),)
+        exc.message = f"{exc.message} (warmup: runs it in a SequentialLR after a LinearLR)"
+        return (schedule.scheduler.path,)
+    return (schedule.path + ("warmup",),)
 
 
 def constructed_groups(schedule: ScheduleSpec) -> tuple:

@@ -45,13 +45,13 @@ def metric_values(p, rows: int) -> np.ndarray:
         return np.zeros(0)
     if metrics is None:
         raise SpecError(f"ReduceLROnPlateau needs the metric it watches: add `metrics:` with "
-                        f"{need} numbers (one per epoch after the first) or an expression in "
-                        f"epoch", key="metrics")
+                        f"{need} numbers (one per scheduler step after the first: per epoch, or per "
+                        f"update with `interval: step`) or an expression in epoch", key="metrics")
     if isinstance(metrics, tuple):
         if len(metrics) < need:
-            raise SpecError(f"needs {need} values for {rows} epochs (step(metric) runs between "
-                            f"rows, so epochs - 1 of them), got {len(metrics)}; add values or "
-                            f"lower epochs to {len(metrics) + 1}", key="metrics")
+            raise SpecError(f"needs {need} values for {rows} scheduler steps (step(metric) runs "
+                            f"between them, so {need} calls), got {len(metrics)}; add values or "
+                            f"shorten the run to {len(metrics) + 1} scheduler steps", key="metrics")
         values = getattr(metrics, "array", None)
         return (values if values is not None else np.array(metrics, dtype=np.float64))[:need]
     try:
