@@ -196,7 +196,7 @@ def test_plateau_metrics_as_an_expression():
 def test_plateau_needs_epochs_minus_one_metrics():
     error = refusal(plateau(10, metrics=[1.0] * 5))
     assert error.key == "scheduler.metrics"
-    assert "needs 9 values for 10 epochs" in error.message and "got 5" in error.message
+    assert "needs 9 values for 10 scheduler steps" in error.message and "got 5" in error.message
     assert "metrics" in refusal(plateau(3)).message
     assert run(plateau(1)).lr.tolist() == [[0.1]]               # one row needs no metric
 
