@@ -19,7 +19,7 @@ from typing import Mapping
 
 import numpy as np
 
-from lrsched.engine import ScheduleResult, compute, single_schedule
+from lrsched.engine import ScheduleResult, compute, rows_per, single_schedule
 from lrsched.errors import SpecError
 from lrsched.spec import ScheduleSpec, SpecDocument, load_spec, override_epochs
 
@@ -99,25 +99,37 @@ class Schedule:
     momentum_key = property(lambda self: self.result.momentum_key, doc="``momentum``, ``betas`` or None.")
     markers = property(lambda self: self.result.markers, doc="The rows where a phase begins.")
 
+    steps_per_epoch = property(lambda self: self.result.steps_per_epoch,
+                               doc="Optimizer updates an epoch (None without training units).")
+    unit = property(lambda self: self.result.unit,
+                    doc="What a row is: ``step`` (an optimizer update, with units) or ``epoch``.")
+
     @property
     def rows(self) -> int:
-        """How many rows (epochs) were computed."""
+        """How many rows were computed (updates with training units, else epochs)."""
         return self.result.epochs
 
     @property
     def epoch(self) -> np.ndarray:
-        """Each row's epoch: ``arange(rows)`` (SPEC.md section 4's units do not exist yet)."""
-        return np.arange(self.rows)
+        """Each row's epoch (``row // steps_per_epoch`` when a row is an update).
+
+        >>> s = schedule({"lr": 0.1, "epochs": 2, "steps_per_epoch": 3, "interval": "step",
+        ...               "scheduler": {"type": "ExponentialLR", "gamma": 0.5}})
+        >>> s.epoch.tolist(), s.step.tolist()
+        ([0, 0, 0, 1, 1, 1], [0, 1, 2, 3, 4, 5])
+        """
+        return self.result.epoch
 
     @property
     def step(self) -> np.ndarray:
-        """Each row's scheduler step: ``arange(rows)``, one step per epoch for now."""
-        return np.arange(self.rows)
+        """Each row's optimizer update (without units, the row: a scheduler step)."""
+        return self.result.step
 
-    def table(self, format: str = "plain") -> str:
-        """The text ``lrsched table -f FORMAT`` prints for this schedule: ``plain`` (torch's
-        own print loop), ``csv``, ``json`` or ``rich`` (the table as ``-o FILE`` writes it,
-        200 columns wide, no colour).
+    def table(self, format: str = "plain", per: str | None = None) -> str:
+        """The text ``lrsched table -f FORMAT [--per PER]`` prints for this schedule:
+        ``plain`` (torch's own print loop), ``csv``, ``json`` or ``rich`` (the table as ``-o
+        FILE`` writes it, 200 columns wide, no colour); ``per``: ``step`` or ``epoch`` rows
+        (see :func:`lrsched.engine.rows_per`).
 
         >>> s = schedule({"lr": 0.1, "epochs": 2, "scheduler": {"type": "ConstantLR"}})
         >>> print(s.table("csv"), end="")
@@ -136,19 +148,20 @@ class Schedule:
 
             buffer = StringIO()
             console = Console(file=buffer, width=RICH_WIDTH)
-            for part in rich_tables([self.result]):
+            for part in rich_tables([rows_per(self.result, per)]):
                 console.print(part)
             return buffer.getvalue()
         lines = {"plain": plain_lines, "csv": csv_lines, "json": json_text}.get(format)
         if lines is None:
             raise SpecError(f"must be one of {', '.join(map(repr, TABLE_FORMATS))}, got {format!r}",
                             key="format")
-        return "".join(lines([self.result]))
+        return "".join(lines([rows_per(self.result, per)]))
 
     def figure(self, **options):
         """The figure ``lrsched plot`` draws, as a matplotlib ``Figure`` (no pyplot state):
         ``title`` (default: the name; ``""`` for none), ``log``, ``size`` (inches), ``dpi``,
-        ``markers``, as :func:`lrsched.render.plot.figure` takes them.
+        ``markers``, ``x`` (``epoch`` or ``step``), as :func:`lrsched.render.plot.figure`
+        takes them.
 
         >>> fig = schedule({"lr": 0.1, "epochs": 5, "scheduler": {"type": "StepLR", "step_size": 2}}).figure()
         >>> fig.axes[0].lines[0].get_ydata()[:3].tolist()
@@ -308,7 +321,8 @@ def run_simulation(function=None, optimizers=None, lr=None, steps: int | None = 
     number or a list (every run uses them, as ``--lr``); ``steps`` (default 2000); ``start``:
     ``(x, y)``; ``schedule``: a scheduler mapping (``{"type": "ExponentialLR", "gamma":
     0.99}``), a single-schedule spec (path, YAML text, mapping) or a :class:`Schedule`,
-    whose scheduler steps once per optimizer step.  ``resume``: a state file written by
+    whose scheduler steps after every optimizer step (every ``steps_per_epoch`` with
+    training units and ``interval: epoch``).  ``resume``: a state file written by
     :meth:`Simulation.save_state` (or ``--save-state``), whose runs continue for ``steps``
     more steps (``function`` may then be left out; ``lr`` and ``start`` may not be given).
     Diverged runs are reported in the result (``result.diverged``), not raised.

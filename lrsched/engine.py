@@ -66,6 +66,25 @@ class ScheduleResult:
                        markers=tuple(sorted({-(-m // k) for m in self.markers})), unit="epoch")
 
 
+PER = ("step", "epoch")
+
+
+def rows_per(result: ScheduleResult, per: str | None, source: str | None = None) -> ScheduleResult:
+    """``result`` with a row per ``per`` (``table --per``): ``epoch`` keeps each epoch's first
+    update; ``step`` needs rows that are updates (a spec with training units), else a
+    SpecError (key ``per``; ``source`` names the spec in it); None: as computed."""
+    if per not in PER + (None,):
+        raise SpecError(f"must be 'step', 'epoch' or None, got {per!r}", key="per")
+    if per == "epoch":
+        return result.per_epoch()
+    if per == "step" and result.unit != "step":
+        where = f" of {source}" if source else ""
+        raise SpecError(f"schedule '{result.name}'{where} has no training units, so its rows are "
+                        f"scheduler steps, not optimizer updates: add steps_per_epoch (or "
+                        f"dataset_size and batch_size) to it, or leave out per step", key="per")
+    return result
+
+
 def run_scheduler(scheduler: SchedulerSpec, groups: Groups, rows: int) -> Trace:
     """Run one scheduler (any kind, composite ones included) from ``groups`` for ``rows``."""
     return scheduler.definition.run(scheduler.params, groups, rows)

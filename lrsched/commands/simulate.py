@@ -53,7 +53,8 @@ GROUP_STEP_SECONDS, RUN_STEP_SECONDS = 5e-5, 6e-7
               help="Starting point (default: the function's customary start).")
 @click.option("--schedule", "schedule_path", default=None, metavar="SPEC.yaml",
               help="A schedule spec (one schedule) whose scheduler drives every run's lr, stepped "
-                   "once per optimizer step (CyclicLR/OneCycleLR also cycle momentum or beta1).")
+                   "after every optimizer step, or every steps_per_epoch steps for a spec with "
+                   "training units and interval: epoch (CyclicLR/OneCycleLR also cycle momentum or beta1).")
 @click.option("-o", "--output", type=ImagePath(), default=None,
               help="Also draw a figure (png, svg or pdf by extension; written atomically): the "
                    "contour map with every path, loss and lr against step.")

@@ -8,12 +8,11 @@ import sys
 import click
 
 from lrsched.commands.common import COUNT, epochs_option, isatty, read_specs, report_written, schedule_option, to_stdout
-from lrsched.engine import compute
-from lrsched.errors import UsageError
+from lrsched.engine import PER, compute, rows_per
+from lrsched.errors import SpecError, UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
 
 FORMATS = ("auto", "rich", "plain", "csv", "json")
-PER = ("step", "epoch")
 RICH_MAX_ROWS = 2000
 
 
@@ -169,19 +168,11 @@ def table(specs, epochs, schedules, fmt, output, every, at, per):
 
 
 def per_rows(results, per: str | None, sources) -> list:
-    """The results with a row per ``per`` (``--per``): ``epoch`` keeps each epoch's first
-    update; ``step`` needs results whose rows are updates (a spec with units); None: as
-    computed."""
-    if per == "epoch":
-        return [r.per_epoch() for r in results]
-    if per == "step":
-        for result, source in zip(results, sources):
-            if result.unit != "step":
-                raise UsageError(f"schedule '{result.name}' of {source} has no training units, so its "
-                                 f"rows are scheduler steps, not optimizer updates: add steps_per_epoch "
-                                 f"(or dataset_size and batch_size) to it, or leave out --per step",
-                                 key="--per")
-    return results
+    """The results with a row per ``per`` (``--per``, see :func:`~lrsched.engine.rows_per`)."""
+    try:
+        return [rows_per(result, per, source) for result, source in zip(results, sources)]
+    except SpecError as exc:
+        raise UsageError(exc.message.replace("leave out per step", "leave out --per step"), key="--per") from None
 
 
 def _within(at, rows: int):

@@ -116,23 +116,25 @@ def row_unit(results: Sequence[ScheduleResult]) -> str:
     (``interval: step``, or OneCycleLR/CyclicLR without an interval); else ``epoch``."""
     if any(r.unit == "step" for r in results):
         return "step"
-    plain = [r.interval == "step" or (r.interval is None and r.scheduler in PER_UPDATE) for r in results]
+    plain = [r.steps_per_epoch is None and (r.interval == "step" or (r.interval is None and r.scheduler in PER_UPDATE))
+             for r in results]
     return "step" if results and all(plain) else "epoch"
 
 
 def x_axis(results: Sequence[ScheduleResult], main: str | None = None):
-    """The x axis: ``(label, per-result scale of a row, steps_per_epoch of a second axis or
-    None)``.  With units the main axis is in epochs (an update row at ``row /
-    steps_per_epoch``, so schedules of different steps_per_epoch line up) with a second axis
-    in steps when the schedules with units share one steps_per_epoch; ``main="step"`` swaps
-    them.  Without units the rows are the axis, labelled as :func:`row_unit` says."""
+    """The x axis: ``(label, per result the rows a unit of the axis holds, steps_per_epoch
+    of a second axis or None)``.  With units the main axis is in epochs (an update row at
+    ``row / steps_per_epoch``, so schedules of different steps_per_epoch line up) with a
+    second axis in steps when the schedules with units share one steps_per_epoch;
+    ``main="step"`` swaps them.  Without units the rows are the axis, labelled as
+    :func:`row_unit` says."""
     counts = {r.steps_per_epoch for r in results if r.unit == "step"}
     if not counts:
-        return (main or row_unit(results)), [1.0] * len(results), None
+        return (main or row_unit(results)), [1] * len(results), None
     second = counts.pop() if len(counts) == 1 else None
     if main == "step":
-        return "step", [1.0] * len(results), second
-    return "epoch", [1.0 / r.steps_per_epoch if r.unit == "step" else 1.0 for r in results], second
+        return "step", [1] * len(results), second
+    return "epoch", [r.steps_per_epoch if r.unit == "step" else 1 for r in results], second
 
 
 def group_label(result: ScheduleResult, group: int) -> str:
@@ -173,22 +175,22 @@ def _figure(results, title, log, size, dpi, markers, x=None):
     handles = []
     right = 0                                  # where the x axis ends
     drawn_at = {lr_ax: set(), mom_ax: set()}   # a phase change shared by schedules: one line
-    label, scales, second = x_axis(results, x)
-    for i, (result, colour, scale) in enumerate(zip(results, palette, scales)):
+    label, pers, second = x_axis(results, x)
+    for i, (result, colour, per) in enumerate(zip(results, palette, pers)):
         dashed = coincides(result.lr, [r.lr for r in results[:i]])
-        lines, right_of = _draw(lr_ax, result.lr, result, colour, columns, dashed, scale)
+        lines, right_of = _draw(lr_ax, result.lr, result, colour, columns, dashed, per)
         handles += lines
         right = max(right, right_of)
         if result.momentum is not None:
             earlier = [r.momentum for r in results[:i] if r.momentum is not None]
             right = max(right, _draw(mom_ax, result.momentum, result, colour, columns,
-                                     coincides(result.momentum, earlier), scale)[1])
+                                     coincides(result.momentum, earlier), per)[1])
         if markers:
-            _markers(lr_ax, result, colour, columns, drawn_at[lr_ax], scale)
+            _markers(lr_ax, result, colour, columns, drawn_at[lr_ax], per)
             if result.momentum is not None:
-                _markers(mom_ax, result, colour, columns, drawn_at[mom_ax], scale)
+                _markers(mom_ax, result, colour, columns, drawn_at[mom_ax], per)
 
-    last = max((r.epochs * s for r, s in zip(results, scales)), default=1) - 1
+    last = max((r.epochs / p for r, p in zip(results, pers)), default=1) - 1
     for ax in (lr_ax, mom_ax):
         if ax is not None:
             style_axes(ax)
@@ -257,8 +259,8 @@ def coincides(values: np.ndarray, earlier: Sequence[np.ndarray]) -> int:
 
 
 def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
-          dashed: int = 0, scale: float = 1.0) -> tuple[list, float]:
-    """The lines of ``values`` (one per group), row ``i`` at ``i * scale``, and where on the
+          dashed: int = 0, per: int = 1) -> tuple[list, float]:
+    """The lines of ``values`` (one per group), row ``i`` at ``i / per``, and where on the
     x axis they end: a step schedule's last value holds to the end of its row."""
     steps = is_step_like(values)
     lines = []
@@ -268,8 +270,8 @@ def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
         x, yy = idx, y[idx]
         if steps:
             x, yy = np.append(idx, len(y)), np.append(y[idx], y[-1])
-        if scale != 1.0:
-            x = x * scale
+        if per != 1:
+            x = x / per
         style = GROUP_STYLES[g % len(GROUP_STYLES)]
         (line,) = ax.plot(x, yy, color=_shade(colour, g),
                           linestyle=DASHES[(dashed - 1) % 2] if dashed and style == "-" else style,
@@ -279,16 +281,16 @@ def _draw(ax, values: np.ndarray, result: ScheduleResult, colour, columns: int,
                           label=shortened(group_label(result, g), LABEL_CHARS),
                           solid_joinstyle="round", zorder=3)
         lines.append(line)
-    return lines, (len(values) if steps else len(values) - 1) * scale
+    return lines, (len(values) if steps else len(values) - 1) / per
 
 
-def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set, scale: float = 1.0) -> None:
+def _markers(ax, result: ScheduleResult, colour, columns: int, drawn_at: set, per: int = 1) -> None:
     if not result.markers or result.epochs < 2:
         return
     at = np.asarray(result.markers, dtype=np.float64)
     # one line per pixel column at most; past MAX_MARKERS they would only tint the panel
     column = np.unique(np.round(at * (columns / result.epochs)), return_index=True)[1]
-    at = at[np.sort(column)] * scale
+    at = at[np.sort(column)] / per
     if len(at) > MAX_MARKERS:
         return
     at = [x for x in at.tolist() if x not in drawn_at]

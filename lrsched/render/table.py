@@ -59,16 +59,16 @@ def plain_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
             yield "".join([f"lr of epoch {epoch} => {row!r}\n" for epoch, row in zip(numbers, block)])
 
 
-def _epoch_step(result: ScheduleResult):
-    """``row -> "EPOCH,STEP"`` for the CSV columns: a row of updates is in epoch
-    ``row // steps_per_epoch``; a row of epochs starts at update ``row * steps_per_epoch``;
-    without units both are the row."""
+def _row_heads(name: str, result: ScheduleResult, numbers) -> list[str]:
+    """``NAME,EPOCH,STEP,`` of each row ``numbers`` names, for the CSV: a row of updates is
+    in epoch ``row // steps_per_epoch``; a row of epochs starts at update ``row *
+    steps_per_epoch``; without units both are the row."""
     k = result.steps_per_epoch
     if result.unit == "step":
-        return lambda row: f"{row // k},{row}"
+        return [f"{name},{n // k},{n}," for n in numbers]
     if k is not None:
-        return lambda row: f"{row},{row * k}"
-    return lambda row: f"{row},{row}"
+        return [f"{name},{n},{n * k}," for n in numbers]
+    return [f"{name},{n},{n}," for n in numbers]
 
 
 def csv_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
@@ -80,20 +80,33 @@ def csv_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
         name = _csv_field(result.name)
         groups = range(result.lr.shape[1])
         picks = _rows_of(rows, i)
-        at = _epoch_step(result)
+        if result.momentum is None and len(groups) == 1:
+            yield from _csv_one_column(name, result, picks)
+            continue
         momentum = picked(result.momentum, picks) if result.momentum is not None else None
         for numbers, block in picked(result.lr, picks):
+            heads = _row_heads(name, result, numbers)
             if momentum is None:
-                if len(groups) == 1:
-                    yield "".join([f"{name},{at(n)},0,{row[0]!r},\n" for n, row in zip(numbers, block)])
-                else:
-                    yield "".join([f"{name},{at(n)},{g},{row[g]!r},\n"
-                                   for n, row in zip(numbers, block) for g in groups])
+                yield "".join([f"{head}{g},{row[g]!r},\n"
+                               for head, row in zip(heads, block) for g in groups])
             else:
                 _, moms = next(momentum)
-                yield "".join([f"{name},{at(n)},{g},{row[g]!r},{mom[g]!r}\n"
-                               for n, row, mom in zip(numbers, block, moms)
+                yield "".join([f"{head}{g},{row[g]!r},{mom[g]!r}\n"
+                               for head, row, mom in zip(heads, block, moms)
                                for g in groups])
+
+
+def _csv_one_column(name: str, result: ScheduleResult, picks) -> Iterator[str]:
+    """The CSV lines of a schedule of one param group that cycles no momentum, the most
+    common kind, written in one pass (the long runs are of this kind: this is their speed)."""
+    k = result.steps_per_epoch
+    for numbers, values in picked(result.lr[:, 0], picks):
+        if result.unit == "step":
+            yield "".join([f"{name},{n // k},{n},0,{v!r},\n" for n, v in zip(numbers, values)])
+        elif k is not None:
+            yield "".join([f"{name},{n},{n * k},0,{v!r},\n" for n, v in zip(numbers, values)])
+        else:
+            yield "".join([f"{name},{n},{n},0,{v!r},\n" for n, v in zip(numbers, values)])
 
 
 def _csv_field(text: str) -> str:
