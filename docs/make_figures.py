@@ -26,6 +26,8 @@ FIGURES = {
     "cosine.png": ["configs/plot-cosine.yaml", "--title", "Cosine annealing, warmup, warm restarts"],
     "onecycle.png": ["configs/onecyclelr-adam.yaml", "--title", "OneCycleLR driving Adam"],
     "cyclic.png": ["configs/plot-cyclic.yaml", "--title", "CyclicLR modes driving Adam"],
+    "units.png": ["configs/units-imagenet-warmup-cosine.yaml", "--title",
+                  "ImageNet: 5 epochs of warmup, then cosine, per update and per epoch"],
 }
 
 

@@ -16,7 +16,7 @@ CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 def test_config_computes(path: Path):
     for schedule in load_spec(path).schedules:
         result = compute(schedule)
-        assert result.lr.shape[0] == schedule.epochs
+        assert result.lr.shape[0] == schedule.rows
 
 
 def test_every_scheduler_has_an_example():

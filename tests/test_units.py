@@ -322,3 +322,17 @@ def test_api_rows_and_table_per():
     assert s.table(per="epoch").splitlines()[1].startswith("lr of epoch 1 => ")
     with pytest.raises(lrsched.errors.SpecError, match="no training units"):
         lrsched.schedule({"lr": 0.1, "epochs": 2, "scheduler": {"type": "StepLR", "step_size": 1}}).table(per="step")
+
+
+def test_the_readme_shows_what_the_units_examples_print():
+    import re
+    import shlex
+
+    from conftest import ROOT, run_cli
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```console\n\$ lrsched (table configs/units-[^\n]*)\n(.*?)```", readme, re.S)
+    assert len(blocks) == 2
+    for command, shown in blocks:
+        args = [str(ROOT / a) if a.startswith("configs/") else a for a in shlex.split(command)]
+        assert run_cli(*args).out == shown, command
