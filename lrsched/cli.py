@@ -150,6 +150,8 @@ class _LazyGroup(click.Group):
                  "Plot the learning rate (and momentum, where cycled) of every schedule."),
         "simulate": ("lrsched.commands.simulate", "simulate",
                      "Run torch optimizers on a 2-D test function, exactly, and report every run."),
+        "lint": ("lrsched.commands.lint", "lint",
+                 "Check schedules for the mistakes that cost training runs."),
         "list": ("lrsched.commands.list_cmd", "list_",
                  "List schedulers, optimizers and test functions; NAME shows one of them in full."),
     }

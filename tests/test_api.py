@@ -42,8 +42,11 @@ def test_api_and_cli_give_the_same_numbers_for_every_config(cli, path):
         else:
             assert_array_equal(s.momentum, np.array(e["momentum"]))
         assert s.rows == len(e["lr"])
-        assert_array_equal(s.epoch, np.arange(s.rows))
-        assert_array_equal(s.step, np.arange(s.rows))
+        rows = np.arange(s.rows)
+        assert (s.unit, s.steps_per_epoch) == (e["unit"], e["steps_per_epoch"])
+        per = e["steps_per_epoch"] if e["unit"] == "step" else 1
+        assert_array_equal(s.epoch, rows // per)
+        assert_array_equal(s.step, rows)
     if len(got) == 1:                                   # the same text, byte for byte
         assert got[0].table("json") == run.out
         assert_array_equal(lrsched.lr_table(str(path)), got[0].lr)

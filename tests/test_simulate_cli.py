@@ -175,7 +175,7 @@ def test_a_scheduler_the_optimizer_cannot_take_is_a_located_error(cli):
     run = cli("simulate", "rosenbrock", "-O", "adagrad", "--steps", "5",
               "--schedule", str(ROOT / "configs" / "cycliclr-adam.yaml"))
     assert run.code == 2
-    assert "cycliclr-adam.yaml:6: scheduler.cycle_momentum: Adagrad has neither momentum" in run.err
+    assert "cycliclr-adam.yaml:7: scheduler.cycle_momentum: Adagrad has neither momentum" in run.err
 
 
 def test_an_error_the_runs_length_causes_says_what_the_engines_rows_are(cli, write_spec, tmp_path):

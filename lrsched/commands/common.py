@@ -138,3 +138,23 @@ def report_written(path: str, what: str = "") -> None:
     """The one way a command says it wrote a file: ``wrote PATH`` on stderr (stdout stays
     the data's), with what it holds when that is not obvious."""
     click.echo(f"wrote {path}" + (f" ({what})" if what else ""), err=True)
+
+
+def lint_note(docs, results) -> None:
+    """``note: N lint warnings (lrsched lint FILE)`` on stderr for each spec whose schedules
+    lint finds warnings in, when stderr is a terminal (``table`` and ``plot``: a person is
+    looking).  ``results``: the computed results of every schedule of ``docs``, in order."""
+    if not isatty(sys.stderr):
+        return
+    from lrsched.lint import lint
+
+    at = 0
+    for doc in docs:
+        mine = results[at:at + len(doc.schedules)]
+        at += len(doc.schedules)
+        warnings = [f for f in lint(doc, mine) if f.severity in ("error", "warning")]
+        if warnings:
+            name = doc.source if not doc.source.startswith("<") else ""
+            n = len(warnings)
+            click.echo(f"note: {n} lint warning{'s' if n != 1 else ''} (lrsched lint {name})".replace(" )", ")"),
+                       err=True)

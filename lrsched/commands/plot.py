@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from lrsched.commands.common import epochs_option, read_specs, report_written, schedule_option
+from lrsched.commands.common import epochs_option, lint_note, read_specs, report_written, schedule_option
 from lrsched.engine import compute
 from lrsched.errors import UsageError
 from lrsched.render.plot import (DEFAULT_DPI, DEFAULT_SIZE, FORMATS, MARKED_SCHEDULES, MissingGlyphsWarning,
@@ -113,6 +113,7 @@ def plot(specs, output, epochs, schedules, log, title, size, dpi, markers, term,
     check_writable(output)       # before the work, not after
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = told_apart([(d, compute(s)) for d in docs for s in d.schedules])
+    lint_note(docs, results)
     if title is None:
         title = default_title(docs, results, budget=round(size[0] * TITLE_CHARS_PER_INCH))
 
@@ -158,6 +159,7 @@ def plot_term(specs, output, epochs, schedules, log, title, size, markers, x=Non
         size = (cols, DEFAULT_ROWS)
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = told_apart([(d, compute(s)) for d in docs for s in d.schedules])
+    lint_note(docs, results)
     if title is None:
         title = default_title(docs, results, budget=size[0])
     try:

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from lrsched.commands.common import COUNT, epochs_option, isatty, read_specs, report_written, schedule_option, to_stdout
+from lrsched.commands.common import (COUNT, epochs_option, isatty, lint_note, read_specs, report_written,
+                                     schedule_option, to_stdout)
 from lrsched.engine import PER, compute, rows_per
 from lrsched.errors import SpecError, UsageError
 from lrsched.render.table import csv_lines, json_text, plain_lines
@@ -122,6 +123,7 @@ def table(specs, epochs, schedules, fmt, output, every, at, per):
         check_writable(output)   # before the work, not after
     docs = read_specs(list(specs), schedules=schedules, epochs=epochs)
     results = [compute(s) for d in docs for s in d.schedules]
+    lint_note(docs, results)
     results = per_rows(results, per, [d.source for d in docs for _ in d.schedules])
     rows = picks = None
     if every is not None or at is not None:

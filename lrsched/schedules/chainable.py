@@ -19,7 +19,7 @@ import numpy as np
 from lrsched.constraints import Int, Param, Real
 from lrsched.errors import SpecError
 from lrsched.schedules.affine import Ops, assign_once
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, Facts, SchedulerDef, key_counts, key_horizon
 from lrsched.schedules.stepper import LAST_EPOCH, Leaf
 
 
@@ -117,6 +117,17 @@ class PolynomialStepper(Leaf):
 
 TOTAL_ITERS = Param("total_iters", Int(), 5, "epochs until the factor is done changing")
 
+def _linear_peak(spec, base):
+    """A warmup's target: the lr times end_factor, when LinearLR rises."""
+    p = spec.params
+    return base * p["end_factor"] if p["start_factor"] < p["end_factor"] else None
+
+
+def _linear_warmup(spec):
+    p = spec.params
+    return (spec.path + ("total_iters",), p["total_iters"]) if p["start_factor"] < p["end_factor"] else None
+
+
 DEFINITIONS = (
     SchedulerDef(
         "ConstantLR", "multiply the lr by a constant factor until total_iters, then undo it",
@@ -126,6 +137,7 @@ DEFINITIONS = (
         example={"lr": 0.05, "epochs": 10,
                  "scheduler": {"type": "ConstantLR", "factor": 0.5, "total_iters": 4}},
         stepper=ConstantStepper,
+        facts=Facts(NO_HORIZON, NO_PEAK, False, counts=key_counts("total_iters")),
     ),
     SchedulerDef(
         "LinearLR", "change the lr's factor linearly from start_factor to end_factor",
@@ -137,6 +149,7 @@ DEFINITIONS = (
         example={"lr": 0.1, "epochs": 15,
                  "scheduler": {"type": "LinearLR", "start_factor": 0.1, "total_iters": 10}},
         stepper=LinearStepper,
+        facts=Facts(NO_HORIZON, _linear_peak, False, counts=key_counts("total_iters"), warmup=_linear_warmup),
     ),
     SchedulerDef(
         "PolynomialLR", "decay the lr polynomially to zero over total_iters epochs",
@@ -145,5 +158,6 @@ DEFINITIONS = (
         example={"lr": 0.1, "epochs": 12,
                  "scheduler": {"type": "PolynomialLR", "total_iters": 10, "power": 2.0}},
         stepper=PolynomialStepper,
+        facts=Facts(key_horizon("total_iters"), NO_PEAK, False, counts=key_counts("total_iters")),
     ),
 )

@@ -32,7 +32,8 @@ from lrsched.constraints import IntList, Param, SchedulerList
 from lrsched.errors import SpecError
 from lrsched.records import replace
 from lrsched.schedules.affine import Ops, concat, interleave, no_calls
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import (NO_HORIZON, NO_PEAK, Facts, SchedulerDef, children_changes, children_counts,
+                                        children_peak, key_counts)
 from lrsched.schedules.stepper import LAST_EPOCH, Groups, Stepper, apply
 
 
@@ -171,6 +172,52 @@ def _check_chained(p) -> None:
     _check_children("ChainedScheduler", p["schedulers"])
 
 
+def _child_facts(child):
+    return child.definition.facts or Facts(NO_HORIZON, NO_PEAK, False)
+
+
+def _starts(spec) -> tuple:
+    """The step each child of a SequentialLR starts at."""
+    return (0,) + tuple(spec.params["milestones"])
+
+
+def _sequential_horizon(spec):
+    """The last milestone plus the last child's horizon (None when it has none)."""
+    last = spec.params["schedulers"][-1]
+    horizon = _child_facts(last).horizon
+    value = horizon(last) if callable(horizon) else None
+    return None if value is None else _starts(spec)[len(spec.params["schedulers"]) - 1] + value
+
+
+def _sequential_counts(spec) -> tuple:
+    return children_counts(spec) + key_counts("milestones")(spec)
+
+
+def _sequential_changes(spec) -> tuple:
+    """Each milestone, and each child's changes from the step it starts at."""
+    out = list(key_counts("milestones")(spec))
+    for start, child in zip(_starts(spec), spec.params["schedulers"]):
+        out += [(path, start + step) for path, step in _child_facts(child).changes(child)]
+    return tuple(out)
+
+
+def _sequential_warmup(spec):
+    first = spec.params["schedulers"][0]
+    warmup = _child_facts(first).warmup
+    found = warmup(first) if warmup is not None else None
+    if found is None:
+        return None
+    milestones = spec.params["milestones"]
+    return (found[0], min(found[1], milestones[0])) if milestones else found
+
+
+def _chained_horizon(spec):
+    values = [h(child) for child in spec.params["schedulers"]
+              for h in (_child_facts(child).horizon,) if callable(h)]
+    values = [v for v in values if v is not None]
+    return max(values) if values else None
+
+
 _SCHEDULERS = Param("schedulers", SchedulerList(), doc="the child schedulers, each a mapping with a type")
 
 DEFINITIONS = (
@@ -185,6 +232,7 @@ DEFINITIONS = (
                                "schedulers": [{"type": "LinearLR", "start_factor": 0.1, "total_iters": 5},
                                               {"type": "CosineAnnealingLR", "T_max": 35}]}},
         check=_check_sequential,
+        facts=Facts(_sequential_horizon, children_peak, False, counts=_sequential_counts, changes=_sequential_changes, warmup=_sequential_warmup),
     ),
     SchedulerDef(
         "ChainedScheduler", "step every child scheduler in turn on the same lr, every epoch",
@@ -196,5 +244,6 @@ DEFINITIONS = (
                                "schedulers": [{"type": "ConstantLR", "factor": 0.1, "total_iters": 5},
                                               {"type": "ExponentialLR", "gamma": 0.9}]}},
         check=_check_chained,
+        facts=Facts(_chained_horizon, NO_PEAK, False, counts=children_counts, changes=children_changes),
     ),
 )

@@ -40,7 +40,7 @@ import numpy as np
 from lrsched.constraints import Int, Param, Real
 from lrsched.errors import SpecError
 from lrsched.schedules.affine import Ops, assign_once
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_PEAK, PERIODIC, Facts, SchedulerDef, key_counts, key_horizon
 from lrsched.schedules.stepper import LAST_EPOCH, Epochs, Leaf
 
 
@@ -196,6 +196,7 @@ DEFINITIONS = (
         example={"lr": 0.1, "epochs": 60,
                  "scheduler": {"type": "CosineAnnealingLR", "T_max": 50, "eta_min": 0.001}},
         stepper=CosineStepper,
+        facts=Facts(key_horizon("T_max"), NO_PEAK, False, counts=key_counts("T_max"), climbs=True, floors=("eta_min",)),
     ),
     SchedulerDef(
         "CosineAnnealingWarmRestarts", "cosine annealing restarted every T_i epochs, T_i growing by T_mult (SGDR)",
@@ -206,5 +207,6 @@ DEFINITIONS = (
         example={"lr": 0.1, "epochs": 70,
                  "scheduler": {"type": "CosineAnnealingWarmRestarts", "T_0": 10, "T_mult": 2}},
         stepper=WarmRestartsStepper,
+        facts=Facts(PERIODIC, NO_PEAK, True, counts=key_counts("T_0"), floors=("eta_min",)),
     ),
 )

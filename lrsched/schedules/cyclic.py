@@ -16,7 +16,7 @@ from lrsched.constraints import Bool, Choice, Expr, Maybe, Param, PerGroup, Real
 from lrsched.errors import SpecError
 from lrsched.records import replace
 from lrsched.schedules.affine import Ops
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import PERIODIC, Facts, SchedulerDef, key_peak
 from lrsched.schedules.stepper import LAST_EPOCH, Groups, Leaf
 
 MODES = ("triangular", "triangular2", "exp_range")
@@ -134,5 +134,6 @@ DEFINITIONS = (
         example={"optimizer": {"type": "SGD", "lr": 0.01, "momentum": 0.9}, "epochs": 40,
                  "scheduler": {"type": "CyclicLR", "base_lr": 0.001, "max_lr": 0.01, "step_size_up": 5}},
         check=_check,
+        facts=Facts(PERIODIC, key_peak("max_lr"), True),
     ),
 )

@@ -14,7 +14,7 @@ import numpy as np
 from lrsched.constraints import Expr, Param
 from lrsched.errors import SpecError
 from lrsched.schedules.affine import Ops, multiply
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, Facts, SchedulerDef
 from lrsched.schedules.stepper import LAST_EPOCH, Epochs, Groups, Leaf
 
 
@@ -81,6 +81,7 @@ DEFINITIONS = (
         formula="lr_t = initial_lr * lr_lambda(t)",
         example={"lr": 0.01, "epochs": 9,
                  "scheduler": {"type": "LambdaLR", "lr_lambda": "lambda epoch: 0.5 ** (epoch // 3)"}},
+        facts=Facts(NO_HORIZON, NO_PEAK, True),
     ),
     SchedulerDef(
         "MultiplicativeLR", "multiply the current lr by a function of the epoch at every step",
@@ -89,5 +90,6 @@ DEFINITIONS = (
         formula="lr_t = lr_{t-1} * lr_lambda(t)",
         example={"lr": 0.1, "epochs": 20,
                  "scheduler": {"type": "MultiplicativeLR", "lr_lambda": "lambda epoch: 0.95"}},
+        facts=Facts(NO_HORIZON, NO_PEAK, False),
     ),
 )

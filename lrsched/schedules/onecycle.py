@@ -30,7 +30,7 @@ from lrsched.constraints import Bool, Choice, Int, Maybe, Param, PerGroup, Real
 from lrsched.errors import SpecError
 from lrsched.records import replace
 from lrsched.schedules.affine import Ops
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import Facts, SchedulerDef, key_peak
 from lrsched.schedules.stepper import LAST_EPOCH, Groups, Leaf
 
 
@@ -191,6 +191,15 @@ class OneCycleStepper(Leaf):
         return out
 
 
+def _horizon(spec) -> int:
+    return total_steps(spec.params)
+
+
+def _counts(spec) -> tuple:
+    key = "total_steps" if spec.params["total_steps"] is not None else "epochs"
+    return ((spec.path + (key,), total_steps(spec.params)),)
+
+
 DEFINITIONS = (
     SchedulerDef(
         "OneCycleLR", "the 1cycle policy: warm up to max_lr, then anneal far below the start",
@@ -214,5 +223,6 @@ DEFINITIONS = (
         example={"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}, "epochs": 101,
                  "scheduler": {"type": "OneCycleLR", "max_lr": 0.1, "total_steps": 100}},
         check=_check,
+        facts=Facts(_horizon, key_peak("max_lr"), True, counts=_counts),
     ),
 )

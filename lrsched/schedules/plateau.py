@@ -33,7 +33,7 @@ import numpy as np
 
 from lrsched.constraints import Choice, Int, Metrics, Param, PerGroup, Real
 from lrsched.errors import SpecError
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, Facts, SchedulerDef
 from lrsched.schedules.stepper import Groups, Trace
 
 
@@ -185,5 +185,6 @@ DEFINITIONS = (
                                "metrics": "1 / (epoch + 1) if epoch < 8 else 0.125"}},
         extra_keys=(Param("metrics", Metrics(), None,
                           "the metric after each epoch (epochs - 1 values) or an expression in epoch"),),
+        facts=Facts(NO_HORIZON, NO_PEAK, False),
     ),
 )

@@ -20,6 +20,101 @@ from lrsched.suggest import did_you_mean
 DEFAULT_LIBRARY = "torch"
 
 
+NO_HORIZON = "none"        # Facts.horizon: the curve has no end (step, warmup-like, plateau)
+PERIODIC = "periodic"      # Facts.horizon: the curve repeats (CyclicLR, warm restarts)
+NO_PEAK = "none"           # Facts.peak: no configured peak lr
+
+
+def _nothing(spec) -> tuple:
+    return ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What ``lrsched lint`` knows of a scheduler, declared with its definition (a test
+    refuses a registered scheduler without them).  Callables take the scheduler's
+    :class:`~lrsched.spec.SchedulerSpec` (``params`` and ``path``, so a finding names the
+    key's line); steps are scheduler steps.
+
+    * ``horizon``: ``spec -> steps`` where the curve ends (or None for these keywords), or
+      :data:`NO_HORIZON` / :data:`PERIODIC`;
+    * ``peak``: ``(spec, base lr per group) -> peak lr per group`` (an array), or
+      :data:`NO_PEAK`;
+    * ``sets_lr``: it sets the lr outright each step (rather than scaling the current lr);
+    * ``counts``: ``spec -> ((key path, steps), ...)``, the counts it is sized by (T_max,
+      step_size, milestones...);
+    * ``changes``: ``spec -> ((key path, step), ...)``, steps where a change first shows
+      (a milestone, the first step_size) and that the run should reach;
+    * ``warmup``: ``spec -> (key path, steps)`` of a warmup it starts with, or None;
+    * ``climbs``: its lr rises again past the horizon (a cosine);
+    * ``factors`` and ``floors``: keywords that are a per-step decay factor (gamma) and a
+      lower bound of the lr (eta_min).
+    """
+
+    horizon: Any
+    peak: Any
+    sets_lr: bool
+    counts: Callable = _nothing
+    changes: Callable = _nothing
+    warmup: Callable | None = None
+    climbs: bool = False
+    factors: tuple = ()
+    floors: tuple = ()
+
+
+def key_counts(*names: str) -> Callable:
+    """``Facts.counts``/``changes`` of keywords that are counts of steps (an int, or a list
+    such as milestones: each item with its own key path)."""
+    def counts(spec) -> tuple:
+        out = []
+        for name in names:
+            value = spec.params.get(name)
+            if isinstance(value, tuple):
+                out += [(spec.path + (name, i), v) for i, v in enumerate(value)]
+            elif value is not None:
+                out.append((spec.path + (name,), value))
+        return tuple(out)
+    return counts
+
+
+def key_horizon(name: str) -> Callable:
+    """``Facts.horizon``: the keyword ``name`` (None when unset)."""
+    return lambda spec: spec.params.get(name)
+
+
+def key_peak(name: str) -> Callable:
+    """``Facts.peak``: the keyword ``name``, one value for every group or one per group."""
+    def peak(spec, base):
+        import numpy as np
+
+        return np.broadcast_to(np.asarray(spec.params[name], dtype=np.float64), np.shape(base))
+    return peak
+
+
+def _facts_of(child) -> "Facts":
+    return child.definition.facts or Facts(NO_HORIZON, NO_PEAK, False)
+
+
+def children_counts(spec) -> tuple:
+    """``Facts.counts`` of a composite: every child's counts."""
+    return tuple(c for child in spec.params["schedulers"] for c in _facts_of(child).counts(child))
+
+
+def children_changes(spec) -> tuple:
+    """``Facts.changes`` of children that all start at step 0 (ChainedScheduler)."""
+    return tuple(c for child in spec.params["schedulers"] for c in _facts_of(child).changes(child))
+
+
+def children_peak(spec, base):
+    """``Facts.peak`` of a composite: the highest of its children's peaks (None: none has one)."""
+    import numpy as np
+
+    peaks = [_facts_of(child).peak(child, base) for child in spec.params["schedulers"]
+             if callable(_facts_of(child).peak)]
+    peaks = [p for p in peaks if p is not None]
+    return np.max(peaks, axis=0) if peaks else None
+
+
 @dataclass(frozen=True)
 class SchedulerDef:
     """A scheduler as the registry knows it.
@@ -45,6 +140,7 @@ class SchedulerDef:
     check: Callable[[Mapping[str, Any]], None] | None = None
     extra_keys: tuple[Param, ...] = ()
     library: str = DEFAULT_LIBRARY
+    facts: Facts | None = None
 
     def __post_init__(self) -> None:
         if (self.stepper is None) == (self.compute is None):

@@ -15,7 +15,7 @@ import numpy as np
 
 from lrsched.constraints import Int, IntList, Param, Real
 from lrsched.schedules.affine import Ops, assign_once
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, Facts, SchedulerDef, key_counts
 from lrsched.schedules.stepper import LAST_EPOCH, Leaf
 
 
@@ -72,6 +72,7 @@ DEFINITIONS = (
         formula="lr_t = lr_{t-1} * gamma  when t % step_size == 0 (t > 0)",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "StepLR", "step_size": 3, "gamma": 0.1}},
         stepper=StepStepper,
+        facts=Facts(NO_HORIZON, NO_PEAK, False, counts=key_counts("step_size"), changes=key_counts("step_size"), factors=("gamma",)),
     ),
     SchedulerDef(
         "MultiStepLR", "decay by gamma at each milestone (once per copy of a repeated one)",
@@ -79,6 +80,7 @@ DEFINITIONS = (
         formula="lr_t = lr_{t-1} * gamma ** milestones.count(t)",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "MultiStepLR", "milestones": [3, 7], "gamma": 0.1}},
         stepper=MultiStepStepper,
+        facts=Facts(NO_HORIZON, NO_PEAK, False, counts=key_counts("milestones"), changes=key_counts("milestones"), factors=("gamma",)),
     ),
     SchedulerDef(
         "ExponentialLR", "decay by gamma every epoch",
@@ -86,5 +88,6 @@ DEFINITIONS = (
         formula="lr_t = lr_{t-1} * gamma",
         example={"lr": 0.01, "epochs": 9, "scheduler": {"type": "ExponentialLR", "gamma": 0.95}},
         stepper=ExponentialStepper,
+        facts=Facts(NO_HORIZON, NO_PEAK, False, factors=("gamma",)),
     ),
 )
