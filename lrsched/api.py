@@ -157,6 +157,19 @@ class Schedule:
                             key="format")
         return "".join(lines([rows_per(self.result, per)]))
 
+    def lint(self, ignore=()) -> list:
+        """What ``lrsched lint`` finds in this schedule: :class:`lrsched.lint.Finding`
+        records (``rule``, ``severity``, ``message``, ``line``, ``rows``...), without the
+        rules named in ``ignore``.
+
+        >>> s = schedule({"lr": 0.1, "epochs": 30, "scheduler": {"type": "ExponentialLR", "gamma": 1.1}})
+        >>> [(f.rule, f.severity, f.key) for f in s.lint()]
+        [('lr-grows', 'warning', 'scheduler.gamma')]
+        """
+        from lrsched.lint import lint_schedule
+
+        return lint_schedule(self.spec, self.result, ignore=set(ignore))
+
     def figure(self, **options):
         """The figure ``lrsched plot`` draws, as a matplotlib ``Figure`` (no pyplot state):
         ``title`` (default: the name; ``""`` for none), ``log``, ``size`` (inches), ``dpi``,

@@ -312,3 +312,12 @@ def test_lint_result_given_or_computed_agree():
     assert lint_schedule(schedule) == lint_schedule(schedule, compute(schedule))
     assert len(RULES) == 17
     assert np.isfinite(compute(schedule).lr).all()
+
+
+def test_the_readme_shows_what_lint_prints(monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    (shown,) = re.findall(r"```console\n\$ lrsched lint configs/lint-example.yaml\n(.*?)```", readme, re.S)
+    monkeypatch.chdir(ROOT)
+    run = run_cli("lint", "configs/lint-example.yaml")
+    assert run.code == 1 and run.out == shown
+    assert run.err == "3 warnings in 1 schedule\n"

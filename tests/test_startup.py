@@ -239,3 +239,12 @@ def test_an_interrupt_raised_where_python_ignores_exceptions_is_delivered_again(
                           "-f", "csv", "-o", work / "out.csv"], capture_output=True, env=lrsched_env())
     assert (run.returncode, run.stderr, run.stdout) == (130, b"error: interrupted\n", b"")
     assert sorted(p.name for p in work.iterdir()) == ["long.yaml"]
+
+
+def test_lint_imports_no_matplotlib(tmp_path):
+    spec = tmp_path / "s.yaml"
+    spec.write_text("lr: 0.1\nepochs: 5\nscheduler: {type: StepLR, step_size: 2}\n")
+    run, modules = imported_modules("lint", str(spec))
+    assert run.returncode == 0, run.stderr
+    assert "lrsched.lint.rules" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "matplotlib") == []
