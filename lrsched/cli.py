@@ -152,6 +152,8 @@ class _LazyGroup(click.Group):
                      "Run torch optimizers on a 2-D test function, exactly, and report every run."),
         "lint": ("lrsched.commands.lint", "lint",
                  "Check schedules for the mistakes that cost training runs."),
+        "export": ("lrsched.commands.export", "export",
+                   "Write a spec as a self-contained Python script."),
         "list": ("lrsched.commands.list_cmd", "list_",
                  "List schedulers, optimizers and test functions; NAME shows one of them in full."),
     }

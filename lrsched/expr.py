@@ -50,6 +50,7 @@ _FUNCTIONS = {
     "sin": (1, 1),
 }
 _CONSTANTS = {"pi": math.pi, "e": math.e}
+_MATH_FUNCTIONS = ("floor", "ceil", "exp", "log", "sqrt", "cos", "sin")   # the rest are builtins
 ALLOWED_NAMES = tuple(sorted(_FUNCTIONS)) + tuple(sorted(_CONSTANTS))
 
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
@@ -91,6 +92,30 @@ class Expression:
         except RecursionError:   # pragma: no cover - MAX_DEPTH keeps well inside the limit
             raise ExpressionError(f"expression {self.source!r} is nested too deeply to evaluate") from None
         return np.broadcast_to(np.asarray(result), values.shape)
+
+    def python(self) -> str:
+        """The expression as Python source of the lambda it stands for, its functions and
+        constants from :mod:`math` (``lambda epoch: 0.5 ** math.floor(epoch / 3)``): what
+        ``lrsched export`` writes.  Only printed, never run here; it computes exactly what
+        the expression computes (the language is Python's arithmetic)."""
+        var = self.var
+
+        class Qualify(ast.NodeTransformer):
+            def visit_Name(self, node):
+                if node.id != var and (node.id in _CONSTANTS or node.id in _MATH_FUNCTIONS):
+                    return ast.copy_location(ast.Attribute(ast.Name("math", ast.Load()), node.id, ast.Load()), node)
+                return node
+
+        import copy
+
+        body = Qualify().visit(copy.deepcopy(self._body))
+        return f"lambda {self.var}: {ast.unparse(body)}"
+
+    @property
+    def uses_math(self) -> bool:
+        """Whether :meth:`python` needs ``import math``."""
+        return any(isinstance(n, ast.Name) and n.id != self.var and (n.id in _CONSTANTS or n.id in _MATH_FUNCTIONS)
+                   for n in ast.walk(self._body))
 
     def evaluate_finite(self, values, *, what: str = "the expression") -> np.ndarray:
         """Evaluate as float64 and refuse any inf/NaN, naming the first value that gives one."""
