@@ -1,7 +1,8 @@
 """The corpus of bad specs (tests/bad/): every file is refused with exactly the error line its
 header (or sidecar) states, exit 2; and the corpus covers every keyword of every scheduler
 in the registry with one bad value per kind of constraint, as tests/bad/make_corpus.py
-generates it (run that script again when the registry changes, and review its diff)."""
+generates it, and every training-unit and warmup key (run that script again when the
+registry or the unit tables change, and review its diff)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import make_corpus  # noqa: E402
 
 from lrsched.optimizers import TORCH_OPTIMIZERS  # noqa: E402
 from lrsched.schedules import REGISTRY  # noqa: E402
+from lrsched.units import UNIT_PARAMS, WARMUP_PARAMS  # noqa: E402
 
 FILES = sorted(BAD.glob("*.yaml"))
 REGENERATE = "regenerate with `python tests/bad/make_corpus.py` and review the diff it prints"
@@ -56,6 +58,35 @@ def test_every_optimizer_keyword_is_covered():
     missing = [f"optimizer.{c.name}.{p.name}" for c in TORCH_OPTIMIZERS.values() for p in c.params
                if f"optimizer.{c.name}.{p.name}" not in covered]
     assert not missing, f"no corpus file for {', '.join(missing)}: {REGENERATE}"
+
+
+def test_every_unit_key_is_covered():
+    """Every training-unit key (UNIT_PARAMS) and every warmup key (WARMUP_PARAMS) has its bad
+    values in the corpus, at the top level and in a `schedules:` entry: a new unit key
+    without corpus cases fails here."""
+    covered = {}
+    for path in FILES:
+        covers = header(path, make_corpus.COVERS)
+        if covers is not None:
+            covered.setdefault(covers, set()).add(path.name.rsplit("-", 1)[-1].removesuffix(".yaml"))
+    keys = [f"units.{p.name}" for p in UNIT_PARAMS] + [f"warmup.{p.name}" for p in WARMUP_PARAMS]
+    missing = [key for key in keys if covered.get(key, set()) != {"entry", "top"}]
+    assert not missing, f"no corpus files (top level and entry) for {', '.join(missing)}: {REGENERATE}"
+
+
+def test_every_unit_rule_has_a_class_case():
+    """The refusals of training units that are not one key's bad value (SPEC.md section 4,
+    issue "Bad input") each have a hand-written case of class `units`."""
+    units = {p.name for p in FILES if header(p, "# class: ") == "units"}
+    rules = ["units-steps-per-epoch-with-", "units-steps-per-epoch-merged-", "units-batch-size-without-",
+             "units-dataset-size-without-", "units-world-size-alone", "units-grad-accum-alone",
+             "units-drop-last-alone", "units-zero-updates-", "units-interval-plural", "units-interval-capitalised",
+             "units-max-steps-zero", "units-max-steps-without-units", "units-max-steps-huge",
+             "warmup-steps-and-epochs", "warmup-no-length", "warmup-epochs-without-units", "warmup-not-mapping",
+             "warmup-unknown-key", "warmup-before-plateau", "warmup-before-chained", "warmup-start-factor-zero",
+             "warmup-start-factor-above-one"]
+    missing = [rule for rule in rules if not any(name.startswith(rule) for name in units)]
+    assert not missing, f"no `units` class case for {missing}"
 
 
 def test_every_generated_case_is_in_the_corpus():

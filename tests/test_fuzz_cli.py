@@ -4,8 +4,10 @@ error" (a bug caught by the last-resort handler).
 
 Documents are drawn three ways: a registry example with random mutations (values of the
 wrong type, NaN, inf, negative, huge, random expressions, misspelt or unknown keywords and
-scheduler names, keys dropped, several schedules, optimizers and param groups), random YAML
-values, and random text.  `derandomize=True`: the same cases every run.
+scheduler names, keys dropped, several schedules, optimizers and param groups, training units
+and warmups at the top level and in `schedules:` entries), random YAML values, and random
+text; with random `--per` (table) and `--x` (plot) values.  `derandomize=True`: the same cases
+every run; LRSCHED_MEMORY_LIMIT is set, so the same refusals on every machine.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from conftest import ROOT, run_cli
 from lrsched.schedules import REGISTRY
 from lrsched.spec import TOP_KEYS
 from lrsched.optimizers import TORCH_OPTIMIZERS
+from lrsched.units import DERIVATION, INTERVALS, UNIT_PARAMS, WARMUP_PARAMS
 
 SCHEDULERS = sorted(REGISTRY)
 KEYWORDS = sorted({p.name for d in REGISTRY.values() for p in d.params + d.extra_keys})
 OPTIMIZERS = sorted(TORCH_OPTIMIZERS)
 OPTIMIZER_KEYS = sorted({p.name for c in TORCH_OPTIMIZERS.values() for p in c.params}) + ["param_groups", "initial_lr"]
+UNIT_KEYS = [p.name for p in UNIT_PARAMS]
+WARMUP_KEYS = [p.name for p in WARMUP_PARAMS]
 
 
 def misspelt(words):
@@ -59,6 +64,35 @@ NUMBERS = st.one_of(
 SCALARS = st.one_of(NUMBERS, EXPRESSIONS, st.booleans(), st.none(), misspelt(SCHEDULERS), misspelt(OPTIMIZERS))
 VALUES = st.recursive(SCALARS, lambda c: st.lists(c, max_size=4) | st.dictionaries(
     misspelt(KEYWORDS + OPTIMIZER_KEYS + list(TOP_KEYS)) | st.text(max_size=5), c, max_size=3), max_leaves=8)
+# counts for unit keys: small ones (runs of at most 300 x 64 rows), and large ones that no
+# memory holds (10**15 < 2**53 reaches the memory guard, even divided by 64**3) or that are
+# beyond 2**53; no middle ground, which would print millions of rows
+UNIT_COUNTS = st.one_of(st.integers(-3, 64), st.sampled_from([
+    0, -1, 1, 2, 0.5, 2.5, 4.0, 1e300, -1e300, 5e-324, math.nan, math.inf, -math.inf, 10 ** 15, -10 ** 15,
+    2 ** 53 + 1, 2 ** 63, 2 ** 70, "4", "four", "", [4], {"steps": 2}]))
+UNIT_VALUES = st.one_of(UNIT_COUNTS, UNIT_COUNTS, st.booleans(), st.none(), st.sampled_from(INTERVALS),
+                        misspelt(list(INTERVALS)), EXPRESSIONS)
+# the unit keys of a spec or an entry: a few keys with any values, or units that make sense
+# (steps_per_epoch, or a derivation), sometimes with a bad value among them
+SENSIBLE_UNITS = st.one_of(
+    st.fixed_dictionaries({"steps_per_epoch": st.integers(1, 20)},
+                          optional={"interval": st.sampled_from(INTERVALS), "max_steps": st.integers(1, 90)}),
+    st.fixed_dictionaries({"dataset_size": st.integers(1, 100), "batch_size": st.integers(1, 32)},
+                          optional={"world_size": st.integers(1, 8), "grad_accum": st.integers(1, 8),
+                                    "drop_last": st.booleans(), "interval": st.sampled_from(INTERVALS),
+                                    "max_steps": st.integers(1, 90)}))
+UNITS = st.one_of(
+    SENSIBLE_UNITS, SENSIBLE_UNITS,
+    st.builds(lambda units, key, value: {**units, key: value}, SENSIBLE_UNITS, st.sampled_from(UNIT_KEYS), UNIT_VALUES),
+    st.dictionaries(st.sampled_from(UNIT_KEYS) | misspelt(UNIT_KEYS), UNIT_VALUES, min_size=1, max_size=4))
+FACTORS = st.floats(1e-3, 1) | NUMBERS
+WARMUPS = st.one_of(
+    st.fixed_dictionaries({"steps": st.integers(1, 20)}, optional={"start_factor": FACTORS}),
+    st.fixed_dictionaries({"steps": st.integers(1, 20)}, optional={"start_factor": FACTORS}),
+    st.fixed_dictionaries({"epochs": st.integers(1, 3)}, optional={"start_factor": FACTORS}),
+    st.dictionaries(st.sampled_from(WARMUP_KEYS) | misspelt(WARMUP_KEYS), st.one_of(UNIT_COUNTS, NUMBERS, SCALARS),
+                    max_size=3),
+    SCALARS)
 EPOCHS = st.one_of(st.integers(-3, 300), st.sampled_from([0, 10 ** 12, 2 ** 63, 1e4, 1.5, "10", None,
                                                           math.nan, math.inf, -math.inf, [5], True]))
 
@@ -71,7 +105,8 @@ def mutated_examples(draw):
     spec["scheduler"] = dict(spec["scheduler"])
     for _ in range(draw(st.integers(0, 4))):
         target = draw(st.sampled_from(["param", "param", "param", "new-key", "drop", "type", "epochs", "lr",
-                                       "optimizer", "groups", "top", "schedules"]))
+                                       "optimizer", "groups", "top", "schedules", "units", "units",
+                                       "warmup", "entry-units"]))
         sched = spec["scheduler"] if isinstance(spec.get("scheduler"), dict) else None
         if target == "param" and sched is not None:
             key = draw(st.sampled_from(list(definition.keys()) or ["type"]))
@@ -113,11 +148,47 @@ def mutated_examples(draw):
                                                           optional={"name": SCALARS}), max_size=2))
             spec = {"epochs": spec.get("epochs", 5), "schedules": entries}
             definition = REGISTRY["StepLR"]
+        elif target == "units":   # at the top level: the whole spec's, or the entries' defaults
+            spec.update(draw(UNITS))
+        elif target == "warmup":
+            spec["warmup"] = draw(WARMUPS)
+        elif target == "entry-units":
+            entries = spec.get("schedules")
+            entry = draw(st.sampled_from(entries)) if isinstance(entries, list) and entries else None
+            if isinstance(entry, dict):
+                entry.update(draw(UNITS | WARMUPS.map(lambda warmup: {"warmup": warmup})))
+    return spec
+
+
+@st.composite
+def unit_examples(draw):
+    """A registry example with training units (and a warmup) at the top level, in
+    `schedules:` entries, or both."""
+    definition = REGISTRY[draw(st.sampled_from(SCHEDULERS))]
+    spec = copy.deepcopy(dict(definition.example))
+    spec["scheduler"] = dict(spec["scheduler"])
+    if draw(st.booleans()):
+        spec["epochs"] = draw(st.integers(1, 12) | EPOCHS)
+    where = draw(st.sampled_from(["top", "top", "entries", "both"]))
+    if where in ("top", "both"):
+        spec.update(draw(UNITS))
+        if draw(st.booleans()):
+            spec["warmup"] = draw(WARMUPS)
+    if where in ("entries", "both"):
+        step = st.builds(lambda name, kind: {"name": name, "scheduler": {"type": kind, "step_size": 2}},
+                         st.text(min_size=1, max_size=3), st.sampled_from(["StepLR", "StepRL"]))
+        entries = [{"scheduler": spec.pop("scheduler")}] + draw(st.lists(step, max_size=2))
+        for entry in entries:
+            entry.update(draw(st.just({}) | UNITS))
+            if draw(st.booleans()):
+                entry["warmup"] = draw(WARMUPS)
+        spec["schedules"] = entries
     return spec
 
 
 DOCUMENTS = st.one_of(
     mutated_examples(), mutated_examples(), mutated_examples(), mutated_examples(),
+    unit_examples(), unit_examples(),
     VALUES,
     st.dictionaries(misspelt(list(TOP_KEYS)), VALUES, max_size=5),
 )
@@ -135,12 +206,25 @@ RAW_TEXT = st.one_of(
                               "? ", "|\n", ">\n", "1e3", ".nan", "~", "\x00", "\x85"]), max_size=20).map("".join),
 )
 
-ARGS = st.sampled_from([["-f", "json"], ["-f", "json"], ["-f", "csv"], ["-f", "plain"], ["-f", "rich"],
-                        ["-f", "json", "--epochs", "7"], ["-f", "plain", "--epochs", "1e12"],
-                        ["-f", "json", "--schedule", "StepLR"]])
+PER = st.one_of(st.sampled_from(["step", "epoch"]), st.sampled_from(["step", "epoch"]), misspelt(["step", "epoch"]),
+                st.text(max_size=5))
+ARGS = st.builds(lambda args, per: args + per,
+                 st.sampled_from([["-f", "json"], ["-f", "json"], ["-f", "csv"], ["-f", "plain"], ["-f", "rich"],
+                                  ["-f", "json", "--epochs", "7"], ["-f", "plain", "--epochs", "1e12"],
+                                  ["-f", "json", "--schedule", "StepLR"]]),
+                 st.one_of(st.just([]), st.just([]), PER.map(lambda per: ["--per", per])))
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                 phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def memory_limit():
+    """A memory budget of its own: the same refusals on every machine, and no accepted run of
+    more than a couple of million rows."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LRSCHED_MEMORY_LIMIT", "300M")
+        yield
 
 
 def check(code: int, out: str, err: str, args) -> None:
@@ -217,6 +301,29 @@ def test_every_keyword_with_extreme_values(scheduler, keyword):
         check(run.code, run.out, run.err, ["-f", "json"])
 
 
+# the unit keys and the warmup keys likewise, at the top level of a spec with units
+UNITS_BASE = {"lr": 0.1, "epochs": 3, "steps_per_epoch": 4, "interval": "step",
+              "scheduler": {"type": "StepLR", "step_size": 2}}
+DERIVED_BASE = {"lr": 0.1, "epochs": 3, "dataset_size": 100, "batch_size": 10, "interval": "step",
+                "scheduler": {"type": "StepLR", "step_size": 2}}
+UNIT_SWEEP = [f"units.{key}" for key in UNIT_KEYS] + [f"warmup.{key}" for key in WARMUP_KEYS]
+
+
+@pytest.mark.parametrize("key", UNIT_SWEEP)
+def test_every_unit_key_with_extreme_values(key):
+    where, name = key.split(".")
+    derived = name in {p.name for p in DERIVATION}
+    for i, value in enumerate(EXTREMES):
+        spec = copy.deepcopy(DERIVED_BASE if derived else UNITS_BASE)
+        if where == "units":
+            spec[name] = value
+        else:
+            spec["warmup"] = {name: value} if name in ("steps", "epochs") else {"steps": 2, name: value}
+        args = ["-f", "json"] if i % 2 else ["-f", "plain", "--per", "epoch"]
+        run = run_cli("table", "-", *args, stdin=yaml.safe_dump(spec))
+        check(run.code, run.out, run.err, args)
+
+
 # ---- --every and --at: whatever a user types, its rows or one `error: --at:` line
 
 ROW_TOKENS = st.sampled_from(["0", "1", "-1", "-9", "-10", "8", "9", "50%", "0%", "100%", "100.0%", "12.5%",
@@ -263,3 +370,16 @@ ROW_ARGS = st.sampled_from([["-f", "json", "--at", "0,-1,50%"], ["-f", "csv", "-
 @given(DOCUMENTS, ROW_ARGS)
 def test_any_yaml_document_with_rows_ends_cleanly(doc, args):
     table_of_document(doc, args)
+
+
+X = st.one_of(st.just([]), st.just([]), st.sampled_from(["step", "epoch"]).map(lambda x: ["--x", x]),
+              st.one_of(misspelt(["step", "epoch"]), st.text(max_size=4)).map(lambda x: ["--x", x]))
+
+
+@settings(FUZZ, max_examples=60)
+@given(DOCUMENTS, X)
+def test_any_yaml_document_plotted_ends_cleanly(doc, x):
+    """`lrsched plot - --term` (units, warmups and --x included) ends in a plot or one error line."""
+    args = ["--term", "--size", "60x12", *x]
+    run = run_cli("plot", "-", *args, stdin=as_yaml(doc))
+    check(run.code, run.out, run.err, args)

@@ -10,8 +10,11 @@ Two kinds of case:
   keyword, the scheduler's own example with that keyword set to one bad value per kind of
   constraint it has (wrong type, out of range below/above, NaN, misspelt choice, bad list
   item, bad expression...).  New schedulers and keywords get theirs by running this again.
+  Likewise from the optimizer table, and from the training units' tables
+  (``lrsched.units.UNIT_PARAMS`` and ``WARMUP_PARAMS``), at the top level and in a
+  ``schedules:`` entry.
 * per class of mistake that is not one keyword's (YAML, structure, optimizer, expressions,
-  epochs, the cross-keyword refusals torch makes), written out below.
+  epochs, training units, the cross-keyword refusals torch makes), written out below.
 
 The expected line is what lrsched says *today*: review the diff this prints before committing
 (a changed message is a changed contract).  A case lrsched does not refuse with exit 2 and one
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from lrsched.schedules import REGISTRY  # noqa: E402
 from lrsched import constraints as P  # noqa: E402
 from lrsched.optimizers import TORCH_OPTIMIZERS  # noqa: E402
+from lrsched.units import DERIVATION, UNIT_PARAMS, WARMUP_PARAMS  # noqa: E402
 
 EXPECT = "# expect: "
 COVERS = "# covers: "
@@ -144,6 +148,55 @@ def optimizer_cases():
                         "scheduler": {"type": "StepLR", "step_size": 1}}
                 name = f"optimizer-{torch_class.name.lower()}-{param.name.lower()}-{kind}.yaml"
                 yield name, spec, f"optimizer.{torch_class.name}.{param.name}"
+
+
+# a valid spec with training units: 3 epochs of 4 updates, the scheduler stepped per update
+UNITS_BASE = {"lr": 0.1, "epochs": 3, "steps_per_epoch": 4, "interval": "step",
+              "scheduler": {"type": "StepLR", "step_size": 2}}
+# the same, its updates per epoch derived (100 examples in batches of 10)
+DERIVED_BASE = {"lr": 0.1, "epochs": 3, "dataset_size": 100, "batch_size": 10, "interval": "step",
+                "scheduler": {"type": "StepLR", "step_size": 2}}
+# and with a warmup of 2 scheduler steps
+WARMUP_BASE = {**UNITS_BASE, "warmup": {"steps": 2}}
+WARMUP_LENGTH = ("steps", "epochs")   # a warmup has one of them: a bad one replaces steps: 2
+
+
+def in_entry(spec: dict, key: str) -> dict:
+    """``spec`` with ``key`` (and the scheduler) moved into its one ``schedules:`` entry; the
+    other keys stay at the top level as the entry's defaults."""
+    top = {k: v for k, v in spec.items() if k not in (key, "scheduler")}
+    top["schedules"] = [{"name": "a", key: spec[key], "scheduler": spec["scheduler"]}]
+    return top
+
+
+def units_cases():
+    """(file name, spec mapping, covers) for every unit key and every warmup key, with each
+    bad-value kind of its constraint: the first kind inside a ``schedules:`` entry (so that
+    both places are refused alike), the others at the top level."""
+    derived = {p.name for p in DERIVATION}
+    for param in UNIT_PARAMS:
+        base = DERIVED_BASE if param.name in derived else UNITS_BASE
+        for i, (kind, value) in enumerate(bad_values(param.constraint, param.default)):
+            # the key in its own place, or the last one before the scheduler
+            spec = {k: v for k, v in base.items() if k != "scheduler"}
+            spec[param.name] = value
+            spec["scheduler"] = dict(base["scheduler"])
+            where = "entry" if i == 0 else "top"
+            if i == 0:
+                spec = in_entry(spec, param.name)
+            name = f"units-{param.name.lower()}-{kind}-{where}.yaml"
+            yield name, spec, f"units.{param.name}"
+    for param in WARMUP_PARAMS:
+        for i, (kind, value) in enumerate(bad_values(param.constraint, param.default)):
+            spec = copy.deepcopy(WARMUP_BASE)
+            warmup = {} if param.name in WARMUP_LENGTH else dict(spec["warmup"])
+            warmup[param.name] = value
+            spec["warmup"] = warmup
+            where = "entry" if i == 0 else "top"
+            if i == 0:
+                spec = in_entry(spec, "warmup")
+            name = f"warmup-{param.name.lower()}-{kind}-{where}.yaml"
+            yield name, spec, f"warmup.{param.name}"
 
 
 def dump(spec: dict) -> str:
@@ -282,6 +335,80 @@ CLASS_CASES: list[tuple[str, str, object]] = [
      "  lr_lambda: ['0.9 ** epoch', '1', '1']\n"),
 ]
 
+# training units (SPEC.md section 4): the refusals that are not one key's bad value
+UNITS = "lr: 0.1\nepochs: 3\nsteps_per_epoch: 4\ninterval: step\nscheduler: {type: StepLR, step_size: 2}\n"
+DERIVED = ("lr: 0.1\nepochs: 3\ndataset_size: 100\nbatch_size: 10\ninterval: step\n"
+           "scheduler: {type: StepLR, step_size: 2}\n")
+UNITS_ENTRY = "lr: 0.1\nepochs: 3\n{top}schedules:\n  - name: a\n{entry}    scheduler: {{type: StepLR, step_size: 2}}\n"
+PLATEAU = ("scheduler: {type: ReduceLROnPlateau, "
+           "metrics: [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]}\n")   # 11: a step(metric) an update
+CHAINED = ("scheduler:\n  type: ChainedScheduler\n  schedulers:\n    - {type: StepLR, step_size: 2}\n"
+           "    - {type: ExponentialLR, gamma: 0.9}\n")
+
+CLASS_CASES += [
+    # counts: non-integer, zero, negative (the generated units-* cases have one of each kind)
+    ("units-count-string.yaml", "units", UNITS.replace("steps_per_epoch: 4", "steps_per_epoch: '391'")),
+    ("units-count-integral-float.yaml", "units", UNITS.replace("steps_per_epoch: 4", "steps_per_epoch: 391.0")),
+    ("units-count-fraction.yaml", "units", DERIVED.replace("batch_size: 10", "batch_size: 12.5")),
+    ("units-count-zero-steps-per-epoch.yaml", "units", UNITS.replace("steps_per_epoch: 4", "steps_per_epoch: 0")),
+    ("units-count-zero-world-size.yaml", "units", DERIVED.replace("interval", "world_size: 0\ninterval")),
+    ("units-count-negative-dataset-size.yaml", "units", DERIVED.replace("dataset_size: 100", "dataset_size: -50000")),
+    ("units-count-negative-grad-accum.yaml", "units", DERIVED.replace("interval", "grad_accum: -2\ninterval")),
+    # steps_per_epoch next to the keys that derive it, written together or merged
+    ("units-steps-per-epoch-with-dataset-size.yaml", "units", DERIVED.replace("interval", "steps_per_epoch: 4\ninterval")),
+    ("units-steps-per-epoch-with-world-size.yaml", "units", UNITS.replace("interval", "world_size: 8\ninterval")),
+    ("units-steps-per-epoch-merged-with-derivation.yaml", "units",
+     UNITS_ENTRY.format(top="dataset_size: 100\nbatch_size: 10\n", entry="    steps_per_epoch: 4\n")),
+    ("units-derivation-merged-with-steps-per-epoch.yaml", "units",
+     UNITS_ENTRY.format(top="steps_per_epoch: 4\n",
+                        entry="    dataset_size: 100\n    batch_size: 10\n")),
+    # a derivation needs both dataset_size and batch_size
+    ("units-batch-size-without-dataset-size.yaml", "units", DERIVED.replace("dataset_size: 100\n", "")),
+    ("units-dataset-size-without-batch-size.yaml", "units", DERIVED.replace("batch_size: 10\n", "")),
+    ("units-dataset-size-without-batch-size-entry.yaml", "units",
+     UNITS_ENTRY.format(top="dataset_size: 100\n", entry="    world_size: 2\n")),
+    ("units-world-size-alone.yaml", "units", UNITS.replace("steps_per_epoch: 4", "world_size: 8")),
+    ("units-grad-accum-alone.yaml", "units", UNITS.replace("steps_per_epoch: 4", "grad_accum: 4")),
+    ("units-drop-last-alone.yaml", "units", UNITS.replace("steps_per_epoch: 4", "drop_last: true")),
+    # a derivation giving no update an epoch
+    ("units-zero-updates-world-size.yaml", "units",
+     DERIVED.replace("batch_size: 10", "batch_size: 64\nworld_size: 4\ndrop_last: true")),
+    ("units-zero-updates-small-dataset.yaml", "units",
+     DERIVED.replace("dataset_size: 100\nbatch_size: 10", "dataset_size: 10\nbatch_size: 32\ndrop_last: true")),
+    # interval
+    ("units-interval-plural.yaml", "units", UNITS.replace("interval: step", "interval: steps")),
+    ("units-interval-capitalised.yaml", "units", UNITS.replace("interval: step", "interval: Epoch")),
+    ("units-interval-bool.yaml", "units", UNITS.replace("interval: step", "interval: yes")),
+    # max_steps
+    ("units-max-steps-zero.yaml", "units", UNITS.replace("interval", "max_steps: 0\ninterval")),
+    ("units-max-steps-negative.yaml", "units", UNITS.replace("interval", "max_steps: -10\ninterval")),
+    ("units-max-steps-without-units.yaml", "units", UNITS.replace("steps_per_epoch: 4", "max_steps: 10")),
+    ("units-max-steps-without-units-entry.yaml", "units",
+     UNITS_ENTRY.format(top="interval: step\n", entry="    max_steps: 10\n")),
+    # past 2**53 (the memory guard's own message depends on the machine: tests/test_units_errors.py)
+    ("units-max-steps-huge.yaml", "units", UNITS.replace("interval", f"max_steps: {2 ** 53 + 1}\ninterval")),
+    # warmup
+    ("warmup-steps-and-epochs.yaml", "units", UNITS + "warmup: {steps: 2, epochs: 1}\n"),
+    ("warmup-no-length.yaml", "units", UNITS + "warmup: {start_factor: 0.1}\n"),
+    ("warmup-empty.yaml", "units", UNITS + "warmup: {}\n"),
+    ("warmup-epochs-without-units.yaml", "units", "lr: 0.1\nepochs: 3\nwarmup: {epochs: 1}\n"
+                                                  "scheduler: {type: StepLR, step_size: 2}\n"),
+    ("warmup-not-mapping.yaml", "units", UNITS + "warmup: 500\n"),
+    ("warmup-null.yaml", "units", UNITS + "warmup:\n"),
+    ("warmup-list.yaml", "units", UNITS + "warmup: [steps, 2]\n"),
+    ("warmup-unknown-key.yaml", "units", UNITS + "warmup: {steps: 2, start: 0.1}\n"),
+    ("warmup-unknown-key-misspelt.yaml", "units", UNITS + "warmup: {steps: 2, start_facter: 0.1}\n"),
+    ("warmup-start-factor-zero.yaml", "units", UNITS + "warmup: {steps: 2, start_factor: 0}\n"),
+    ("warmup-start-factor-above-one.yaml", "units", UNITS + "warmup: {steps: 2, start_factor: 1.5}\n"),
+    ("warmup-before-plateau.yaml", "units", UNITS.replace("scheduler: {type: StepLR, step_size: 2}\n", PLATEAU)
+     + "warmup: {steps: 2}\n"),
+    ("warmup-before-plateau-merged.yaml", "units",
+     "lr: 0.1\nepochs: 3\nsteps_per_epoch: 2\nwarmup: {steps: 2}\nschedules:\n"
+     "  - {name: a, scheduler: {type: StepLR, step_size: 2}}\n  - name: b\n    " + PLATEAU),
+    ("warmup-before-chained.yaml", "units", UNITS.replace("scheduler: {type: StepLR, step_size: 2}\n", CHAINED)
+     + "warmup: {steps: 2}\n"),
+]
+
 # torch's refusals that involve several keywords (SchedulerDef.check), per scheduler
 CROSS_CASES: dict[str, list[tuple[str, dict]]] = {
     "CyclicLR": [
@@ -339,7 +466,7 @@ def cross_cases():
 def all_cases() -> list[tuple[str, str, bytes]]:
     """(file name, header lines after `expect`, body bytes) of every case."""
     cases = []
-    for name, spec, covers in (*param_cases(), *optimizer_cases()):
+    for name, spec, covers in (*param_cases(), *optimizer_cases(), *units_cases()):
         cases.append((name, COVERS + covers + "\n", dump(spec).encode("utf-8")))
     for name, kind, text in CLASS_CASES:
         cases.append((name, f"# class: {kind}\n", text if isinstance(text, bytes) else text.encode("utf-8")))
