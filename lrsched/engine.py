@@ -166,7 +166,7 @@ def _warmup_relative(schedule: ScheduleSpec, exc: SpecError) -> tuple:
             exc.message = (f"cannot go before {kind} in a run that reaches the warmup's end: "
                            f"there torch's SequentialLR calls its step(0), which {kind} does not "
                            f"implement (NotImplementedError); put a LinearLR first in its own "
-                           f"schedulers instead of warmup:")
+                           f"schedulers instead of `warmup:`")
             return (schedule.path + ("warmup",),)
         exc.message = f"{exc.message} (warmup: runs it in a SequentialLR after a LinearLR)"
         return (schedule.scheduler.path,)

@@ -156,10 +156,10 @@ class _Script:
     def value(self, param, value) -> str:
         constraint = param.constraint
         inner = getattr(constraint, "inner", None)
-        if isinstance(constraint, Expr) or isinstance(inner, Expr) or isinstance(value, (Expression, PythonFunction)):
-            return self.callable(value)
         if isinstance(value, tuple) and value and isinstance(value[0], (Expression, PythonFunction)):
             return "[" + ", ".join(self.callable(v) for v in value) + "]"
+        if isinstance(constraint, Expr) or isinstance(inner, Expr) or isinstance(value, (Expression, PythonFunction)):
+            return self.callable(value)
         if isinstance(constraint, PerGroup) and isinstance(value, tuple):
             return "[" + ", ".join(_number(v) for v in value) + "]"
         if isinstance(value, tuple):
@@ -308,7 +308,10 @@ def _same(a, b) -> bool:
 
 
 def _string(text: str) -> str:
-    return repr(text)
+    """A double-quoted Python string literal (JSON's escapes are Python's too)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _one_line(text: str) -> str:

@@ -29,30 +29,32 @@ def estimated_bytes(epochs: int, groups: int) -> int:
     return epochs * (ENGINE_BYTES_PER_EPOCH + ENGINE_BYTES_PER_GROUP_EPOCH * groups)
 
 
-def check_memory(runs) -> None:
-    """Refuse, before any array is allocated, runs (``(epochs, param groups)`` pairs computed
+def check_memory(runs, unit: str = "epochs") -> None:
+    """Refuse, before any array is allocated, runs (``(rows, param groups)`` pairs computed
     together) whose arrays would not fit in memory, with the size they would need
-    (the machine is asked only when the runs are large)."""
+    (the machine is asked only when the runs are large).  ``unit`` names the rows in the
+    message: ``epochs``, or ``updates`` for specs with training units."""
     if sum(estimated_bytes(epochs, groups) for epochs, groups in runs) > _SURELY_FITS:
-        refuse_beyond_memory(runs)
+        refuse_beyond_memory(runs, unit)
 
 
-def refuse_beyond_memory(runs) -> None:
-    """SpecError (no location) when ``runs`` (``(epochs, param groups)`` pairs computed
-    together) need more than :func:`memory_budget`, naming the size and what fits."""
+def refuse_beyond_memory(runs, unit: str = "epochs") -> None:
+    """SpecError (no location) when ``runs`` (``(rows, param groups)`` pairs computed
+    together) need more than :func:`memory_budget`, naming the size and what fits (rows
+    called ``unit``)."""
     need = sum(estimated_bytes(epochs, groups) for epochs, groups in runs)
     budget, source = memory_budget()
     if need <= budget:
         return
     if len(runs) == 1:
         epochs, groups = runs[0]
-        what = f"{epochs} epochs x {groups} param group{'s' if groups != 1 else ''}"
-        fit = f"at most {budget // estimated_bytes(1, groups)} epochs fit"
+        what = f"{epochs} {unit} x {groups} param group{'s' if groups != 1 else ''}"
+        fit = f"at most {budget // estimated_bytes(1, groups)} {unit} fit"
     elif len({e for e, _ in runs}) == 1:
-        what = f"{len(runs)} schedules x {runs[0][0]} epochs"
-        fit = f"at most {budget // sum(estimated_bytes(1, g) for _, g in runs)} epochs each fit"
+        what = f"{len(runs)} schedules x {runs[0][0]} {unit}"
+        fit = f"at most {budget // sum(estimated_bytes(1, g) for _, g in runs)} {unit} each fit"
     else:
-        what = f"{len(runs)} schedules of {', '.join(str(e) for e, _ in runs)} epochs"
+        what = f"{len(runs)} schedules of {', '.join(str(e) for e, _ in runs)} {unit}"
         fit = f"at most {100 * budget // need}% of that fits"
     raise SpecError(f"{what} need about {_size(need)} of memory; {fit} in {_size(budget)} "
                     f"({source})")

@@ -179,10 +179,17 @@ def override_epochs(docs, epochs: int, *, key: str = "epochs") -> list:
     try:
         epochs = Int(1).check(epochs)
         docs = [replace(d, schedules=tuple(_with_epochs(s, epochs) for s in d.schedules)) for d in docs]
-        check_memory([(s.rows, len(s.optimizer.groups)) for d in docs for s in d.schedules])
+        every = [s for d in docs for s in d.schedules]
+        check_memory([(s.rows, len(s.optimizer.groups)) for s in every], _row_unit(every))
     except SpecError as exc:
         raise exc.located(key=key) from None
     return docs
+
+
+def _row_unit(schedules) -> str:
+    """What the rows of ``schedules`` are, for a memory message: epochs, updates, or rows."""
+    kinds = {s.units.active for s in schedules}
+    return "rows" if len(kinds) > 1 else ("updates" if kinds == {True} else "epochs")
 
 
 def _with_epochs(schedule: ScheduleSpec, epochs: int) -> ScheduleSpec:
@@ -270,7 +277,7 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
     sized = [(s, p) for s, p in zip(schedules, epochs_paths) if s.rows is not None]
     if len(sized) > 1:
         try:
-            check_memory([(s.rows, len(s.optimizer.groups)) for s, _ in sized])
+            check_memory([(s.rows, len(s.optimizer.groups)) for s, _ in sized], _row_unit([s for s, _ in sized]))
         except SpecError as exc:
             raise origin.locate(exc, max(sized, key=lambda sp: sp[0].rows)[1]) from None
     return SpecDocument(origin.file, tuple(schedules))
@@ -339,7 +346,7 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     rows = units.rows(epochs)
     if rows is not None:
         try:
-            check_memory([(rows, len(optimizer.groups))])
+            check_memory([(rows, len(optimizer.groups))], "updates" if units.active else "epochs")
         except SpecError as exc:
             raise origin.locate(exc, pick("max_steps")[1] or epochs_path) from None
     sched, sched_path = pick("scheduler")
@@ -352,7 +359,7 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
         return schedule
     warmup = parse_warmup(value, warmup_path, units, origin.check, origin.error)
     if scheduler.definition.stepper is None:
-        raise origin.error(warmup_path, f"warmup cannot go before {scheduler.type}: it stands for a "
+        raise origin.error(warmup_path, f"cannot go before {scheduler.type}: a warmup stands for a "
                                         f"SequentialLR, and torch's SequentialLR cannot run a scheduler "
                                         f"that needs the metric passed to its step()")
     schedule = replace(schedule, warmup=warmup)

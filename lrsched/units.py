@@ -137,8 +137,12 @@ def parse_units(pick, check=None, error=None) -> Units:
     spe = values.get("steps_per_epoch")
     if spe is not None and derivation:
         key = derivation[0]
-        raise error(paths[key], f"give either steps_per_epoch or {key} (with the keys that derive "
-                                f"it), not both: steps_per_epoch is also given")
+        # at the entry's own key when one of the two comes from the file's defaults
+        at = max((paths["steps_per_epoch"], paths[key]), key=len)
+        other = "steps_per_epoch" if at is paths[key] else key
+        raise error(at, f"give either steps_per_epoch or {key} (with the keys that derive it), not "
+                        f"both: {other} is also given" + (" (at the top level)" if len(paths[other]) == 1
+                                                         and len(at) > 1 else ""))
     if derivation:
         for needed, other in (("dataset_size", "batch_size"), ("batch_size", "dataset_size")):
             if needed not in values:
@@ -185,9 +189,9 @@ def parse_warmup(value, path: tuple, units: Units, check=None, error=None) -> Wa
     if "steps" in got:
         return Warmup(got["steps"], factor)
     if not units.active:
-        raise error(path + ("epochs",), "warmup.epochs needs training units (steps_per_epoch, or "
-                                        "dataset_size and batch_size); or count the warmup in "
-                                        "scheduler steps with warmup.steps")
+        raise error(path + ("epochs",), "counting the warmup in epochs needs training units "
+                                        "(steps_per_epoch, or dataset_size and batch_size); or count it "
+                                        "in scheduler steps with warmup.steps")
     epochs = got["epochs"]
     steps = epochs * units.steps_per_epoch if units.interval == "step" else epochs
     return Warmup(steps, factor, epochs)

@@ -153,7 +153,7 @@ def test_memory_guard_refuses_updates_that_do_not_fit(cli, write_spec, monkeypat
     path = write_spec("lr: 0.1\nepochs: 100\nsteps_per_epoch: 100000\nscheduler: {type: StepLR, step_size: 3}\n")
     run = cli("table", path)
     assert run.code == 2 and run.out == ""
-    assert run.err.startswith(f"error: {path}:2: epochs: 10000000 epochs x 1 param group need about")
+    assert run.err.startswith(f"error: {path}:2: epochs: 10000000 updates x 1 param group need about")
 
 
 # ------------------------------------------------------------------ table

@@ -78,7 +78,7 @@ def test_plot_term_x_epoch_is_a_usage_error(cli, write_spec, spec_text):
     args = [] if spec_text is None else [write_spec(spec_text)]
     line = refused(cli("plot", *args, "--x", "epoch", "--term"))
     assert line == ("error: --x: --term draws a row per character column and labels it as the rows are; "
-                    "--x epoch is for image plots (leave it out, or --term)")
+                    "--x epoch is for image plots (leave out --x, or --term)")
 
 
 def test_plot_term_x_step_is_fine(cli, write_spec):

@@ -148,7 +148,7 @@ def plot_term(specs, output, epochs, schedules, log, title, size, markers, x=Non
                          key="--dpi")
     if x == "epoch":
         raise UsageError("--term draws a row per character column and labels it as the rows are; "
-                         "--x epoch is for image plots (leave it out, or --term)", key="--x")
+                         "--x epoch is for image plots (leave out --x, or --term)", key="--x")
     terminal = isatty(sys.stdout)
     if size is None:
         cols = DEFAULT_COLS
