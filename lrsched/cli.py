@@ -154,6 +154,8 @@ class _LazyGroup(click.Group):
                  "Check schedules for the mistakes that cost training runs."),
         "export": ("lrsched.commands.export", "export",
                    "Write a spec as a self-contained Python script."),
+        "check": ("lrsched.commands.check", "check",
+                  "Check a logged run's learning rate against its spec."),
         "list": ("lrsched.commands.list_cmd", "list_",
                  "List schedulers, optimizers and test functions; NAME shows one of them in full."),
     }
