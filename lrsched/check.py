@@ -327,7 +327,7 @@ def _tolerance(log: Log, rtol: float) -> tuple:
         if rounding > rtol:
             return rounding, (f"the log's values are written with at most {log.digits} significant digits: "
                               f"compared to that precision (rtol {rounding:g})")
-    if log.float32 and log.digits is None:
+    if log.float32 and (log.digits is None or log.digits > 9):
         return rtol, ("the log holds float32 values (as W&B stores them): each expected value is rounded to "
                       "float32 before comparing")
     if log.float32:

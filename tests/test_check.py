@@ -181,3 +181,15 @@ def test_logs_of_real_torch_loops(torch, tmp_path):
     run = run_cli("check", CIFAR, csv_log(tmp_path, trainer, header="global_step,learning_rate",
                                           name="trainer.csv"), "--rtol", "0")
     assert run.code == 0 and "offset +0" in run.out
+
+
+def test_the_readme_shows_what_check_prints(monkeypatch):
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```console\n\$ lrsched (check [^\n]*)\n(.*?)```", readme, re.S)
+    assert len(blocks) == 2
+    monkeypatch.chdir(ROOT)
+    for command, shown in blocks:
+        run = run_cli(*command.split())
+        assert run.out == shown and run.code == (0 if "match: " in shown else 1)

@@ -137,3 +137,12 @@ def test_golden_spec_scripts_print_the_table(torch):
     specs = golden_specs()
     differ = [case_id for case_id, spec in specs if run_script(script(spec)) != table_text(spec)]
     assert len(specs) >= 285 and differ == []
+
+
+def test_the_readme_shows_what_export_writes(monkeypatch):
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    (shown,) = re.findall(r"```console\n\$ lrsched export configs/units-cifar-onecycle.yaml\n(.*?)```", readme, re.S)
+    monkeypatch.chdir(ROOT)
+    assert run_cli("export", "configs/units-cifar-onecycle.yaml").out == shown

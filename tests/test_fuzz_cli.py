@@ -383,3 +383,58 @@ def test_any_yaml_document_plotted_ends_cleanly(doc, x):
     args = ["--term", "--size", "60x12", *x]
     run = run_cli("plot", "-", *args, stdin=as_yaml(doc))
     check(run.code, run.out, run.err, args)
+
+
+# ---- lint, export and check
+
+@settings(FUZZ, max_examples=120)
+@given(DOCUMENTS, st.sampled_from([[], ["--format", "json"], ["--ignore", "lr-grows"]]))
+def test_any_yaml_document_linted_ends_cleanly(doc, args):
+    """`lrsched lint -`: findings and exit 0 or 1, or exit 2 and one error line."""
+    run = run_cli("lint", "-", *args, stdin=as_yaml(doc))
+    assert "Traceback" not in run.err and "internal error" not in run.err, run.err
+    if run.code in (0, 1):
+        if args[:2] == ["--format", "json"]:
+            found = json.loads(run.out)
+            assert all(f["rule"] and f["severity"] in ("error", "warning", "info") for f in found)
+            assert (run.code == 1) == any(f["severity"] != "info" for f in found)
+        else:
+            assert all(line.endswith("]") for line in run.out.splitlines())
+        _event("linted")
+    else:
+        check(run.code, run.out, run.err, args)
+
+
+@settings(FUZZ, max_examples=80)
+@given(DOCUMENTS)
+def test_any_yaml_document_exported_ends_cleanly(doc):
+    """`lrsched export -`: a script that compiles, or exit 2 and one error line."""
+    run = run_cli("export", "-", stdin=as_yaml(doc))
+    check(run.code, run.out if run.code else "", run.err, [])
+    if run.code == 0:
+        compile(run.out, "<export>", "exec")     # compiled, never run here
+
+
+LOG_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.tuples(st.integers(-5, 60), st.one_of(st.floats(allow_nan=True), st.text(max_size=6))),
+             max_size=40).map(lambda rows: "step,lr\n" + "".join(f"{s},{v}\n" for s, v in rows)),
+    st.lists(st.dictionaries(st.sampled_from(["step", "global_step", "lr", "learning_rate", "Value"]),
+                             st.one_of(st.integers(-3, 60), st.floats(), st.text(max_size=4), st.none())),
+             max_size=20).map(lambda rows: "".join(json.dumps(r) + "\n" for r in rows)),
+)
+
+
+@settings(FUZZ, max_examples=150)
+@given(LOG_TEXT)
+def test_any_log_checked_ends_cleanly(tmp_path_factory, text):
+    """`lrsched check SPEC LOG`: a verdict (exit 0 or 1) or exit 2 and one error line."""
+    folder = tmp_path_factory.mktemp("check")
+    log = folder / "log.csv"
+    log.write_text(text, encoding="utf-8")
+    run = run_cli("check", str(ROOT / "configs" / "cosineannealinglr.yaml"), str(log))
+    assert "Traceback" not in run.err and "internal error" not in run.err, run.err
+    if run.code in (0, 1):
+        assert run.err == "" and ("match: " in run.out) == (run.code == 0)
+    else:
+        check(run.code, run.out, run.err, [])
