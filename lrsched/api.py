@@ -170,6 +170,18 @@ class Schedule:
 
         return lint_schedule(self.spec, self.result, ignore=set(ignore))
 
+    def export(self, to: str | None = None) -> str:
+        """``lrsched export``'s script for this schedule: the optimizer and scheduler built
+        with the library's classes, then the loop printing :meth:`table`'s plain text.
+
+        >>> s = schedule({"lr": 0.1, "epochs": 3, "scheduler": {"type": "StepLR", "step_size": 2}})
+        >>> "scheduler = lr_scheduler.StepLR(optimizer, step_size=2)" in s.export()
+        True
+        """
+        from lrsched.export import script
+
+        return script(self.spec, to=to, source=self.spec.origin.file)
+
     def figure(self, **options):
         """The figure ``lrsched plot`` draws, as a matplotlib ``Figure`` (no pyplot state):
         ``title`` (default: the name; ``""`` for none), ``log``, ``size`` (inches), ``dpi``,
@@ -346,10 +358,9 @@ def run_simulation(function=None, optimizers=None, lr=None, steps: int | None = 
     [('Adam', 0.01), ('Adam', 0.02), ('SGD', 0.01), ('SGD', 0.02)]
     """
     from lrsched.io.simulation import DEFAULT_STEPS, check_run_steps, is_simulation_file, load_simulation
-    from lrsched.io.simulation import Simulation as SimulationFile
     from lrsched.io.simulation import parse_simulation
     from lrsched.records import replace
-    from lrsched.simulate.plan import fresh_plan, run_plan
+    from lrsched.simulate.plan import run_plan, simulation_plan
     from lrsched.spec import Origin
 
     if resume is not None:
@@ -371,11 +382,10 @@ def run_simulation(function=None, optimizers=None, lr=None, steps: int | None = 
     if schedule is not None and "scheduler" not in given:
         flags = replace(flags, schedule=_single(schedule, "run_simulation's schedule",
                                                 "pass one of them"))
-    sim = SimulationFile(**{k: getattr(flags, k) if getattr(flags, k) is not None else getattr(sim, k)
-                            for k in ("function", "optimizers", "lrs", "steps", "start", "schedule")})
+    sim = sim.overridden(function=flags.function, optimizers=flags.optimizers, steps=flags.steps,
+                         start=flags.start, schedule=flags.schedule)
     steps = sim.steps or DEFAULT_STEPS
-    plan = fresh_plan(sim.function, sim.optimizers, lrs=flags.lrs, default_lrs=sim.lrs,
-                      start=sim.start, schedule=sim.schedule)
+    plan = simulation_plan(sim, lrs=flags.lrs)
     check_run_steps(len(plan.configs), steps, key="steps")
     result = run_plan(plan, steps)
     return Simulation(result, None if sim.schedule is None else sim.schedule.scheduler.type)

@@ -23,9 +23,8 @@ from lrsched.io.simulation import (DEFAULT_STEPS, MAX_RUN_STEPS, MAX_STEPS, Simu
                                    is_simulation_file, load_simulation)
 from lrsched.io.state import load_state, write_state
 from lrsched.optim import get_optimizer
-from lrsched.records import replace
 from lrsched.simulate.plan import (
-    DEFAULT_OPTIMIZERS, OptimizerEntry, fresh_plan, resumed_plan, run_plan,
+    DEFAULT_OPTIMIZERS, OptimizerEntry, resumed_plan, run_plan, simulation_plan,
 )
 from lrsched.simulate.schedule import load_schedule
 
@@ -90,7 +89,7 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
                          "`lrsched simulate --list`) or a simulation file")
     sim = _simulation(function)
     if schedule_path is not None:
-        sim = replace(sim, schedule=load_schedule(schedule_path))
+        sim = sim.overridden(schedule=load_schedule(schedule_path))
     steps = steps if steps is not None else (sim.steps or DEFAULT_STEPS)
     if steps > MAX_STEPS:
         raise UsageError(f"must be at most {MAX_STEPS:,} (a run of a million steps takes about "
@@ -116,11 +115,10 @@ def simulate(function, list_functions, optimizers, lrs, steps, start, schedule_p
         plan = resumed_plan(function_name, states, source=resume_path, function=sim.function,
                             schedule=sim.schedule)
     else:
-        where = parse_start(start) if start is not None else sim.start
-        _warn_outside(sim.function, where or sim.function.start)
-        entries = [OptimizerEntry(n) for n in names] if names is not None else sim.optimizers
-        plan = fresh_plan(sim.function, entries, lrs=parse_lrs(lrs) if lrs else None,
-                          default_lrs=sim.lrs, start=where, schedule=sim.schedule)
+        sim = sim.overridden(start=parse_start(start) if start is not None else None,
+                             optimizers=tuple(OptimizerEntry(n) for n in names) if names is not None else None)
+        _warn_outside(sim.function, sim.start or sim.function.start)
+        plan = simulation_plan(sim, lrs=parse_lrs(lrs) if lrs else None)
     check_run_steps(len(plan.configs), steps, key="--steps", error=UsageError)
     with _progress(steps, plan.configs) as progress:
         result = run_plan(plan, steps, progress=progress)

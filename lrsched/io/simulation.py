@@ -64,6 +64,13 @@ class Simulation:
     start: tuple | None = None
     schedule: ScheduleSpec | None = None
 
+    def overridden(self, **given) -> "Simulation":
+        """This simulation with the fields ``given`` (not None) in place of its own: flags,
+        or :func:`lrsched.run_simulation`'s arguments, over the file's keys."""
+        from lrsched.records import replace
+
+        return replace(self, **{k: v for k, v in given.items() if v is not None})
+
 
 def is_simulation_file(argument: str) -> bool:
     """FUNCTION names a file (``-`` is stdin) rather than a test function."""

@@ -18,7 +18,8 @@ from lrsched.simulate.runner import simulate
 from lrsched.simulate.schedule import schedule_tables
 from lrsched.spec import ScheduleSpec
 
-__all__ = ["OptimizerEntry", "Plan", "fresh_plan", "resumed_plan", "run_plan", "DEFAULT_OPTIMIZERS"]
+__all__ = ["OptimizerEntry", "Plan", "fresh_plan", "simulation_plan", "resumed_plan", "run_plan",
+           "DEFAULT_OPTIMIZERS"]
 
 DEFAULT_OPTIMIZERS = ("Adam", "RAdam", "AdamW")
 
@@ -67,6 +68,14 @@ def fresh_plan(function: TestFunction, entries: Sequence[OptimizerEntry] | None 
                                      label=entry.label))
             hyper.append(defn.hyper({**entry.hyper, "lr": lr}))
     return Plan(function, tuple(configs), schedule, tuple(hyper), (0,) * len(configs))
+
+
+def simulation_plan(sim, lrs: Sequence[float] | None = None) -> Plan:
+    """The runs of a :class:`~lrsched.io.simulation.Simulation` (its flags already in it,
+    see ``Simulation.overridden``): :func:`fresh_plan` of its function, optimizers, lrs,
+    start and schedule; ``lrs`` (``--lr``) replace every optimizer's own."""
+    return fresh_plan(sim.function, sim.optimizers, lrs=lrs, default_lrs=sim.lrs, start=sim.start,
+                      schedule=sim.schedule)
 
 
 def resumed_plan(function_name: str, states: Sequence[RunState], *, source: str,
