@@ -51,13 +51,18 @@ class Origin:
         except SpecError as exc:
             raise self.locate(exc, path) from None
 
+    def where(self, path: tuple) -> tuple:
+        """``(line, column)`` of the key at ``path`` (or of the nearest key above it that the
+        file has), ``(None, None)`` when there is no file."""
+        return Document(None, self.file, self.marks).line(path)
+
     def locate(self, exc: SpecError, path: tuple) -> SpecError:
         """Fill in the file, and the line and key of ``path`` (plus the error's own relative
         key, when it has one: ``lr_lambda`` inside ``scheduler`` is ``scheduler.lr_lambda``)."""
         if exc.key is not None and not getattr(exc, "_absolute", False):
             path = path + tuple(_split_key(exc.key))
             exc.key = None
-        line, col = Document(None, self.file, self.marks).line(path)
+        line, col = self.where(path)
         exc.located(file=self.file, line=line, column=col, key=dotted(path) or None)
         exc._absolute = True
         return exc

@@ -99,15 +99,16 @@ class Run:
 
     # -- where
     def locate(self, path: tuple):
-        from lrsched.io.yamlload import Document, dotted
+        """``(line, dotted key)`` of ``path``; ``("@", KEY)`` is a spec-level key (the
+        entry's own when it has one, else the file's)."""
+        from lrsched.io.yamlload import dotted
 
         origin = self.schedule.origin
-        if path and path[0] == "@":            # a spec-level key: the entry's own, else the file's
+        if path and path[0] == "@":
             key = path[1]
             own = self.schedule.path + (key,)
             path = own if own in origin.marks or not self.schedule.path else (key,)
-        line, _ = Document(None, origin.file, origin.marks).line(path)
-        return line, dotted(path) or None
+        return origin.where(path)[0], dotted(path) or None
 
     def prefix(self) -> str:
         """The schedule's name before a message, when its file has several."""
