@@ -79,11 +79,16 @@ def iter_rows_text(*parts, block: int | None = BLOCK) -> Iterator[str]:
             cells = [[c] * (stop - start) if isinstance(c, str) else c[start:stop] for c in columns]
             yield "".join(["".join(row) for row in zip(*cells)])
         return
-    kinds = [_constant(p) if isinstance(p, str) else _column(np.asarray(p)) for p in parts]
+    plan = [_part(p) for p in parts]
     for start in range(0, length, step):
         stop = min(start + step, length)
-        pieces = [k(start, stop) for k in kinds]
-        rows = np.concatenate(pieces, axis=1) if len(pieces) > 1 else pieces[0]
+        pieces = [part(start, stop) for part in plan]
+        rows = np.empty((stop - start, sum(width for width, _ in pieces)), np.uint32)
+        column = 0
+        for width, fill in pieces:
+            if width:
+                fill(rows[:, column:column + width])
+                column += width
         yield rows.tobytes().translate(None, b"\0").decode("utf-8")
 
 
@@ -95,32 +100,30 @@ def _packable(text: str) -> bool:
     return "\0" not in text
 
 
-# --- the parts of a row, as uint32 slots (four bytes each, NUL bytes dropped at the end) ---
+# --- the parts of a row: each gives, for rows start..stop, its width in uint32 slots (four
+# --- bytes each, NUL bytes dropped at the end) and a function that fills those columns
 
-def _constant(text: str):
-    raw = text.encode("utf-8")
-    raw += b"\0" * (-len(raw) % 4)
-    slots = np.frombuffer(raw, dtype=np.uint32) if raw else np.zeros(0, np.uint32)
+def _part(part):
+    if isinstance(part, str):
+        raw = part.encode("utf-8")
+        slots = np.frombuffer(raw + b"\0" * (-len(raw) % 4), dtype=np.uint32)
 
-    def make(start, stop):
-        return np.broadcast_to(slots, (stop - start, slots.shape[0]))
-    return make
-
-
-def _column(array: np.ndarray):
+        def text(out):
+            out[...] = slots
+        return lambda start, stop: (slots.shape[0], text)
+    array = np.asarray(part)
     if array.dtype.kind == "f":
         values = _floats(array)
 
         def floats(start, stop):
-            words = _float_words(values[start:stop])
-            words[:, 3] &= _NO_NEWLINE
-            return words.view(np.uint32)
+            def fill(out):
+                words = _float_words(values[start:stop])
+                words[:, 3] &= _NO_NEWLINE
+                out[...] = words.view(np.uint32)
+            return 8, fill
         return floats
-    if array.dtype.kind in "iu" and array.dtype.itemsize <= 8:
-        values = array
-        return lambda start, stop: _int_slots(values[start:stop])
-    if array.dtype.kind == "b":
-        raise TypeError("rows_text: booleans are not numbers here")
+    if array.dtype.kind in "iu":
+        return lambda start, stop: _int_part(array[start:stop])
     raise TypeError(f"rows_text cannot lay out an array of {array.dtype}")
 
 
@@ -142,97 +145,140 @@ def _floats(values) -> np.ndarray:
 # --- tables (built once, on first use) ---
 
 class _Tables:
-    """Everything that depends only on the binary exponent, indexed by the 11 exponent bits,
-    and the character tables."""
+    """What depends only on the 11 exponent bits (indexed by them), and the character tables.
+
+    Per exponent: the decimal scale ``e10`` of the interval, the 125-bit multiplier ``C`` (a
+    power of five, or its inverse, to 125 bits: Ryu's choice of ``q`` and its tables' precision,
+    under which the three quotients are exact floors), the shift ``j`` (a product's quotient is
+    its bits ``j`` and up), and for the bounds: ``vp = vr + twice_q + (top > up_top)``, ``vm =
+    vr - twice_q - (top < twice_top)`` (``once_*`` at a power of two), where ``top`` is the 64
+    bits of the product just below bit ``j`` and the ``*_top`` are those bits of what is added
+    or taken away; when ``top`` equals one of them the limbs decide."""
 
     def __init__(self):
-        size = 2048
-        c = np.zeros((4, size), np.uint64)        # the 125-bit multiplier, 32-bit limbs
-        twice = np.zeros((4, size), np.uint64)    # twice the multiplier
-        shift = np.zeros(size, np.uint64)         # j - 96: the quotient is bits j.. of the product
-        e10 = np.zeros(size, np.int64)            # the scaled values are the reals / 10**e10
-        hidden = np.zeros(size, np.uint64)        # the implicit leading bit of the significand
-        low_bits = np.zeros(size, np.uint64)      # 2**q - 1 (e2 < 0): exact iff v & low_bits == 0
-        pow5 = np.zeros(size, np.uint64)          # 5**q (e2 >= 0): exact iff v % pow5 == 0
-        for ie in range(size - 1):
-            e2 = (ie if ie else 1) - 1023 - 52 - 2
-            hidden[ie] = (1 << 52) if ie else 0
-            if e2 >= 0:
-                q = max(0, len(str(2 ** e2)) - 1 - (e2 > 3))
-                bits5 = (5 ** q).bit_length()
-                mult = (1 << (bits5 - 1 + _POW5_BITS)) // 5 ** q + 1
-                j = -e2 + q + _POW5_BITS + bits5 - 1
-                e10[ie] = q
-                low_bits[ie] = 0
-                pow5[ie] = 5 ** q if q <= 23 else (1 << 64) - 1   # 5**24 > any 4m + 2
-            else:
-                q = max(0, len(str(5 ** -e2)) - 1 - (-e2 > 1))
-                i = -e2 - q
-                bits5 = (5 ** i).bit_length()
-                mult = 5 ** i >> (bits5 - _POW5_BITS) if bits5 >= _POW5_BITS else \
-                    5 ** i << (_POW5_BITS - bits5)
-                j = q - (bits5 - _POW5_BITS)
-                e10[ie] = q + e2
-                low_bits[ie] = (1 << q) - 1 if q < 64 else (1 << 64) - 1
-                pow5[ie] = 1
-            assert 96 <= j < 128 and mult.bit_length() <= 127
-            shift[ie] = j - 96
-            for k in range(4):
-                c[k, ie] = (mult >> (32 * k)) & _M32
-                twice[k, ie] = ((2 * mult) >> (32 * k)) & _M32
-        self.c, self.twice, self.shift, self.e10 = c, twice, shift, e10
-        self.hidden, self.low_bits, self.pow5 = hidden, low_bits, pow5
-        self.rare = 1073   # from this exponent (x >= 2**-4 * 2**53) the bounds can be exact
+        self._pow5 = [1]
+        for _ in range(330):
+            self._pow5.append(self._pow5[-1] * 5)
+        self.e10 = np.zeros(2048, np.int64)
+        self.c = [np.zeros(2048, np.uint64) for _ in range(4)]
+        self.twice = [np.zeros(2048, np.uint64) for _ in range(4)]
+        for name in ("shift", "hidden", "twice_q", "up_top", "twice_top", "once_q", "once_top",
+                     "low_bits", "pow5"):
+            setattr(self, name, np.zeros(2048, np.uint64))
+        self._ready = np.zeros(2048 // 64, bool)     # the exponents are filled in by 64s
+        self.rare = 1073   # from this exponent on (|x| >= 2**50) a bound can be a decimal
         self.p10 = np.array([10 ** k for k in range(20)], np.uint64)
+        self.p10_below = np.array([1] + [10 ** k for k in range(19)], np.uint64)  # 10**(k-1)
 
-        # four decimal digits as four ASCII bytes, for every number below 10000
-        group = np.arange(10000)
-        digits = [(group // 10 ** (3 - k)) % 10 + 48 for k in range(4)]
-        self.group4 = (digits[0] | digits[1] << 8 | digits[2] << 16 | digits[3] << 24).astype(np.uint32)
-        # digit count of a positive number below 10**19 from its bit length: the count is
-        # `count[bits]` or one more (`count[bits] + (v >= p10[count[bits]])`)
-        self.count = np.array([max(1, len(str(1 << (b - 1)))) if b else 1 for b in range(65)], np.int64)
-
-        # the template: word 0 '-', '0', '.', '0', '0', '0', d0, '.'; words 1-2: digits d1-d16;
-        # word 3 'e', exponent sign, three exponent digits, '\n', NUL, NUL
-        self.word0 = np.uint64(int.from_bytes(b"-0.000\0.", "little"))
-        self.expword = np.array(
-            [int.from_bytes(b"e" + (b"-" if x < 0 else b"+") + b"%03d" % abs(x) + b"\n\0\0", "little")
-             for x in range(-400, 400)], np.uint64)
-        self.masks = self._masks()
+        # four decimal digits as four ASCII bytes, for every number below 10000 (also moved
+        # to the high half of a word)
+        group = np.arange(10000, dtype=np.uint64)
+        self.group4 = sum(((group // 10 ** (3 - k)) % 10 + 48) << np.uint64(8 * k) for k in range(4))
+        self.group4_high = self.group4 << np.uint64(32)
+        self.group4_32 = self.group4.astype(np.uint32)
+        self._int_masks = {}
+        # digit count of a number below 2**64 from the exponent bits of its nearest double
+        # (its bit length + 1022, or one more when rounded up): the count is `count[bits]` or
+        # one more (`count[bits] + (v >= p10[count[bits]])`); 0 has one digit
+        count = np.ones(2048, np.int64)
+        for b in range(1, 65):
+            count[1022 + b] = len(str(1 << (b - 1)))
+        count[1022 + 65] = 19            # rounded up to 2**64: 10**19 decides
+        self.count = count
+        self._layouts()
         special = {}
         for name, text in (("nan", "nan"), ("inf", "inf"), ("-inf", "-inf"),
                            ("0", "0.0"), ("-0", "-0.0")):
             word = np.zeros(4, np.uint64)
             word[0] = int.from_bytes(text.encode().ljust(8, b"\0"), "little")
-            word[3] = int.from_bytes(b"\0\0\0\0\0\n\0\0", "little")
+            word[3] = int.from_bytes(b"\0" * 7 + b"\n", "little")
             special[name] = word
         self.special = special
 
-    @staticmethod
-    def layout(neg: int, sci: bool, decpt: int, n: int, big: bool = False) -> int:
-        return neg * 374 + (340 + big * 17 + n - 1 if sci else (decpt + 3) * 17 + n - 1)
+    def need(self, ie: np.ndarray) -> None:
+        """Fill in the entries of the exponents from ie.min() to ie.max() not filled yet."""
+        lo, hi = int(ie.min()) // 64, int(ie.max()) // 64
+        if self._ready[lo:hi + 1].all():
+            return
+        top64 = (1 << 64) - 1
+        pow5 = self._pow5
+        for group in range(lo, hi + 1):
+            if self._ready[group]:
+                continue
+            rows = []
+            for ie in range(64 * group, 64 * group + 64):
+                ie = min(ie, 2046)          # exponent bits 2047 (inf, nan) are never used
+                e2 = (ie if ie else 1) - 1023 - 52 - 2       # x = m * 2**(e2 + 2)
+                if e2 >= 0:
+                    q = max(0, ((e2 * 78913) >> 18) - (e2 > 3))   # floor(e2 * log10(2)), less 1
+                    bits5 = pow5[q].bit_length()
+                    mult = (1 << (bits5 - 1 + _POW5_BITS)) // pow5[q] + 1
+                    j = -e2 + q + _POW5_BITS + bits5 - 1
+                    e10 = q
+                    low_bits, divisor = 0, pow5[q] if q <= 23 else top64   # 5**24 > 4m + 2
+                else:
+                    q = max(0, ((-e2 * 732923) >> 20) - (-e2 > 1))  # floor(-e2 * log10(5)), less 1
+                    i = -e2 - q
+                    bits5 = pow5[i].bit_length()
+                    mult = pow5[i] >> (bits5 - _POW5_BITS) if bits5 >= _POW5_BITS else \
+                        pow5[i] << (_POW5_BITS - bits5)
+                    j = q - (bits5 - _POW5_BITS)
+                    e10 = q + e2
+                    low_bits, divisor = (1 << q) - 1 if q < 64 else top64, 1
+                twice = 2 * mult
+                below = j - 64
+                rows.append((
+                    mult & _M32, (mult >> 32) & _M32, (mult >> 64) & _M32, mult >> 96,
+                    twice & _M32, (twice >> 32) & _M32, (twice >> 64) & _M32, twice >> 96,
+                    j - 96, (1 << 52) if ie else 0, twice >> j,
+                    min(((1 << j) - (twice & ((1 << j) - 1))) >> below, top64),
+                    (twice & ((1 << j) - 1)) >> below, mult >> j,
+                    (mult & ((1 << j) - 1)) >> below, low_bits, divisor, e10))
+            columns = list(zip(*rows))
+            where = slice(64 * group, 64 * group + 64)
+            self.e10[where] = columns.pop()
+            targets = self.c + self.twice + [
+                self.shift, self.hidden, self.twice_q, self.up_top, self.twice_top,
+                self.once_q, self.once_top, self.low_bits, self.pow5]
+            for target, column in zip(targets, columns):
+                target[where] = np.array(column, np.uint64)
+            self._ready[group] = True
 
-    def _masks(self) -> np.ndarray:
-        """The bytes each layout keeps, as 32-byte masks (4 uint64 words) per layout id."""
-        masks = np.zeros((748, 32), np.uint8)
-        for neg in (0, 1):
-            for n in range(1, 18):
-                for decpt in range(-3, 17):
-                    keep = [0] * neg
-                    if decpt <= 0:                       # 0.000ddd
-                        keep += [1, 2] + [3, 4, 5][:-decpt] + [6] + list(range(8, 8 + n - 1))
-                    elif decpt == 1:                     # d.ddd, d.0
-                        keep += [6, 7] + list(range(8, 8 + max(n, 2) - 1))
-                    else:                                # dd.ddd, ddd.0: digits and point rebuilt
-                        keep += list(range(6, 6 + max(n, decpt + 1) + 1))
-                    keep.append(29)
-                    masks[self.layout(neg, False, decpt, n), keep] = 0xFF
-                for big in (False, True):
-                    keep = [0] * neg + [6] + ([7] if n > 1 else []) + list(range(8, 8 + n - 1))
-                    keep += [24, 25] + ([26] if big else []) + [27, 28, 29]
-                    masks[self.layout(neg, True, 0, n, big), keep] = 0xFF
-        return masks.view(np.uint64)
+    def int_masks(self, groups: int) -> list:
+        """For each of ``groups`` four-digit slots of a right-aligned integer, by digit
+        count: the mask that clears its leading zeros."""
+        if groups not in self._int_masks:
+            field = 4 * groups
+            self._int_masks[groups] = [
+                np.array([sum(0xFF << (8 * i) for i in range(4) if 4 * k + i >= field - count)
+                          for count in range(21)], np.uint32)
+                for k in range(groups)]
+        return self._int_masks[groups]
+
+    def _layouts(self) -> None:
+        """The template, 32 bytes (4 words) a number, NUL where a character is not used:
+        word 0 '-', '0', '.', '0', '0', '0', d0, '.'; words 1 and 2 the digits d1..d16;
+        word 3 'e', the exponent's sign and digits, and '\\n' in the last byte.
+        What is used depends on the decimal point's place and the digit count alone, so the
+        masks and words come from tables indexed by ``key = (decpt + OFFSET) * 18 + n``
+        (the number is ``0.d0d1... * 10**decpt`` with n digits).  Positional numbers with
+        the point inside the digits (10 <= |x| < 1e16) have bytes 6..23 rebuilt."""
+        self.offset = 330
+        decpt = np.arange(-self.offset, 320)[:, None]
+        n = np.arange(18)[None, :]
+        sci = (decpt < -3) | (decpt > 16)
+        point = ((sci & (n > 1)) | (~sci & (decpt == 1))).astype(np.uint64)
+        heads = np.array([int.from_bytes(b"\0" + b"0.000"[:2 - d] + b"\0" * (5 + d), "little")
+                          if -3 <= d <= 0 else 0 for d in decpt[:, 0].tolist()], np.uint64)
+        self.prefix = (heads[:, None] | (point * np.uint64(ord("."))) << np.uint64(56)).ravel()
+        after = np.where(sci | (decpt != 1), n - 1, np.maximum(n, 2) - 1)   # digits after d0
+        bytes_kept = np.array([(1 << (8 * k)) - 1 for k in range(9)], np.uint64)
+        self.mask1 = bytes_kept[np.clip(after, 0, 8)].ravel()
+        self.mask2 = bytes_kept[np.clip(after - 8, 0, 8)].ravel()
+        tails = np.array([int.from_bytes(
+            ((b"e%+03d" % (d - 1)) if d < -3 or d > 16 else b"").ljust(7, b"\0") + b"\n", "little")
+            for d in decpt[:, 0].tolist()], np.uint64)
+        self.tail = np.repeat(tails, 18)
 
 
 _TABLES: _Tables | None = None
@@ -245,95 +291,141 @@ def _tables() -> _Tables:
     return _TABLES
 
 
-_NO_NEWLINE = np.uint64(~(0xFF << 40) & ((1 << 64) - 1))
+_NO_NEWLINE = np.uint64((1 << 56) - 1)     # word 3 without its last byte, the '\n'
 
 
 # --- the shortest digits ---
 
-def _shortest(bits: np.ndarray, t: _Tables):
-    """(digits, exponent) with ``digits * 10**exponent`` the shortest decimal that reads back
-    as each finite non-zero double of ``bits`` (sign ignored); the closest such."""
-    ie = ((bits >> 52) & 0x7FF).view(np.int64)
-    fraction = bits & _FRACTION
-    m2 = fraction | t.hidden.take(ie)
-    mv = m2 << 2
-    a0 = mv & _M32
-    a1 = mv >> 32
-    c0, c1, c2, c3 = (t.c[k].take(ie) for k in range(4))
-
-    # the product mv * C in 32-bit limbs L0..L5
+def _product(a0, a1, c0, c1, c2, c3):
+    """The limbs (32 bits each, in uint64) of (a0 + a1 * 2**32) * (c0 + ... + c3 * 2**96), for
+    a0 < 2**32, a1 < 2**23: no partial sum reaches 2**64."""
+    tmp = np.empty_like(a0)
     w = a0 * c0
-    low0 = w & _M32
+    l0 = w & _M32
     w >>= 32
-    w += a0 * c1
+    w += np.multiply(a0, c1, out=tmp)
     r1 = w & _M32
     w >>= 32
-    w += a0 * c2
+    w += np.multiply(a0, c2, out=tmp)
     r2 = w & _M32
     w >>= 32
-    w += a0 * c3
+    w += np.multiply(a0, c3, out=tmp)
     r3 = w & _M32
-    w >>= 32                         # r4
+    w >>= 32
     u = a1 * c0
     u += r1
-    low1 = u & _M32
+    l1 = np.bitwise_and(u, _M32, out=r1)
     u >>= 32
-    u += a1 * c1
+    u += np.multiply(a1, c1, out=tmp)
     u += r2
-    low2 = u & _M32
+    l2 = np.bitwise_and(u, _M32, out=r2)
     u >>= 32
-    u += a1 * c2
+    u += np.multiply(a1, c2, out=tmp)
     u += r3
-    low3 = u & _M32
+    l3 = np.bitwise_and(u, _M32, out=r3)
     u >>= 32
-    u += a1 * c3
+    u += np.multiply(a1, c3, out=tmp)
     u += w
-    low4 = u & _M32
-    low5 = u >> 32
+    l4 = np.bitwise_and(u, _M32, out=w)
+    u >>= 32
+    return l0, l1, l2, l3, l4, u
 
-    shift = t.shift.take(ie)
-    shift1 = 32 - shift
-    shift2 = 64 - shift
 
-    def quotient(l3, l4, l5):
-        q = l3 >> shift
-        q |= l4 << shift1
-        q |= l5 << shift2
-        return q
+def _bits_at(l_low, l_mid, l_high, b, b1, b2):
+    """Bits 32k+b .. 32k+b+63 of a number whose limbs k, k+1, k+2 are given."""
+    out = l_low >> b
+    out |= l_mid << b1
+    out |= l_high << b2
+    return out
 
-    vr = quotient(low3, low4, low5)
 
-    # (mv + 2) * C = product + 2C
-    d0, d1, d2, d3 = (t.twice[k].take(ie) for k in range(4))
-    s = low0 + d0
+def _exact_bounds(limbs, f, b, b1, b2):
+    """(vp, vm) from the product's limbs, adding and subtracting the limbs ``f`` (2C, or C
+    for vm at a power of two: then pass both as (twice, once))."""
+    twice, once = f
+    l0, l1, l2, l3, l4, l5 = limbs
+    s = l0 + twice[0]
     s >>= 32
-    s += low1
-    s += d1
+    s += l1
+    s += twice[1]
     s >>= 32
-    s += low2
-    s += d2
+    s += l2
+    s += twice[2]
     s >>= 32
-    s += low3
-    s += d3
+    s += l3
+    s += twice[3]
     p3 = s & _M32
     s >>= 32
-    s += low4
+    s += l4
     p4 = s & _M32
     s >>= 32
-    s += low5
-    vp = quotient(p3, p4, s)
+    s += l5
+    vp = _bits_at(p3, p4, s, b, b1, b2)
+    s = l0 - once[0]
+    s >>= 63
+    s = l1 - once[1] - s
+    s >>= 63
+    s = l2 - once[2] - s
+    s >>= 63
+    s = l3 - once[3] - s
+    m3 = s & _M32
+    s >>= 63
+    s = l4 - s
+    m4 = s & _M32
+    s >>= 63
+    vm = _bits_at(m3, m4, l5 - s, b, b1, b2)
+    return vp, vm
 
-    # (mv - 2) * C = product - 2C; at a power of two the lower end is closer: (mv - 1) * C
-    vm = _minus((d0, d1, d2, d3), (low0, low1, low2, low3, low4, low5), quotient)
+
+def _shortest(bits: np.ndarray, t: _Tables):
+    """(digits, e10): ``digits * 10**e10`` is the shortest decimal that reads back as each
+    finite non-zero double of ``bits`` (sign ignored), the closest to it of those."""
+    ie = bits >> 52
+    ie &= 0x7FF
+    ie = ie.view(np.int64)
+    t.need(ie)
+    fraction = bits & _FRACTION
+    mv = t.hidden.take(ie)
+    mv |= fraction
+    mv <<= 2
+    a0 = mv & _M32
+    a1 = mv >> 32
+    c = [x.take(ie) for x in t.c]
+    limbs = _product(a0, a1, *c)
+    b = t.shift.take(ie)
+    b1 = 32 - b
+    b2 = 64 - b
+    vr = _bits_at(limbs[3], limbs[4], limbs[5], b, b1, b2)
+
+    # the bounds: vr plus or minus the quotient of 2C, and a carry or borrow from the fractions
+    top = _bits_at(limbs[1], limbs[2], limbs[3], b, b1, b2)
+    q = t.twice_q.take(ie)
+    up_top = t.up_top.take(ie)
+    twice_top = t.twice_top.take(ie)
+    vp = vr + q
+    vp += top > up_top
+    vm = vr - q
+    vm -= top < twice_top
+    unsure = top == up_top
+    unsure |= top == twice_top
     power_of_two = np.flatnonzero((fraction == 0) & (ie > 1))
     if power_of_two.size:
         p = power_of_two
-        vm[p] = _minus((c0[p], c1[p], c2[p], c3[p]),
-                       (low0[p], low1[p], low2[p], low3[p], low4[p], low5[p]),
-                       lambda l3, l4, l5: (l3 >> shift[p]) | (l4 << shift1[p]) | (l5 << shift2[p]))
+        once_top = t.once_top.take(ie[p])
+        vm[p] = vr[p] - t.once_q.take(ie[p]) - (top[p] < once_top)
+        unsure[p] |= top[p] == once_top
+    unsure = np.flatnonzero(unsure)
+    if unsure.size:
+        u = unsure
+        twice = [x.take(ie[u]) for x in t.twice]
+        once = [x.copy() for x in twice]
+        pot = (fraction[u] == 0) & (ie[u] > 1)
+        for k in range(4):
+            once[k][pot] = c[k][u][pot]
+        vp[u], vm[u] = _exact_bounds([x[u] for x in limbs], (twice, once), b[u], b1[u], b2[u])
 
-    # is the scaled value itself (vr) or the scaled lower end (vm) an integer?
-    accept = (m2 & 1) == 0
+    # is the scaled value itself (vr), or the scaled lower end (vm), an integer?
+    accept = (mv & 4) == 0                              # an even significand: bounds included
     vr_exact = (mv & t.low_bits.take(ie)) == 0
     vm_exact = np.zeros(bits.shape[0], bool)
     rare = np.flatnonzero(ie >= t.rare)
@@ -343,133 +435,143 @@ def _shortest(bits: np.ndarray, t: _Tables):
         mvr = mv[r]
         low_bits = t.low_bits.take(ier)
         pow5 = t.pow5.take(ier)
-        mm = mvr - 2 + (fraction[r] == 0) * (ier > 1)
-        mp = mvr + 2
 
         def exact(v):
             return ((v & low_bits) == 0) & (v % pow5 == 0)
         vr_exact[r] = exact(mvr)
-        vm_exact[r] = accept[r] & exact(mm)
-        vp[r] -= (~accept[r] & exact(mp)).astype(np.uint64)
+        vm_exact[r] = accept[r] & exact(mvr - 2 + ((fraction[r] == 0) & (ier > 1)))
+        vp[r] -= ~accept[r] & exact(mvr + 2)
 
-    # how many digits can go: while vp and vm still differ once one more digit is dropped
-    removed = np.zeros(bits.shape[0], np.int64)
-    alive = np.arange(bits.shape[0])
-    hi, lo = vp, vm
-    while alive.size:
-        hi = hi // 10
-        lo = lo // 10
-        more = hi > lo
-        if not more.all():
-            alive = alive[more]
-            hi = hi[more]
-            lo = lo[more]
-        removed[alive] += 1
+    # how many digits go: as many as leave vp and vm different; the interval is 2..401
+    # units wide, so at least T = 0, 1 or 2 go, and whether more can is checked one by one
+    delta = vp - vm
+    removed = (delta >= 10).view(np.uint8) + (delta >= 100).view(np.uint8)
+    removed += 1
+    p = t.p10.take(removed)
+    high = vp // p
+    more = np.multiply(high, p, out=delta) > vm
+    removed -= ~more
+    alive = np.flatnonzero(more)
+    if alive.size:
+        high = high[alive]
+        low = vm[alive] // p[alive]
+        while True:
+            high //= 10
+            low //= 10
+            more = high > low
+            if not more.all():
+                alive = alive[more]
+                if not alive.size:
+                    break
+                high = high[more]
+                low = low[more]
+            removed[alive] += 1
+
     general = np.flatnonzero(vr_exact | vm_exact)
-    vm_low = vm // t.p10.take(removed)
     if general.size:
         g = general
+        # Ryu's general case: the lower end counts if it is exact and all its dropped digits
+        # are zeros; then its further trailing zeros can go too
         p = t.p10.take(removed[g])
-        vm_exact[g] &= vm_low[g] * p == vm[g]
-        # an exact lower end that is accepted: drop its trailing zeros too
-        zeros = g[vm_exact[g]]
+        vm_low = vm[g] // p
+        vm_exact[g] &= vm_low * p == vm[g]
+        zeros = np.flatnonzero(vm_exact[g])
+        low = vm_low[zeros]
         while zeros.size:
-            low = vm_low[zeros]
             down = low // 10
             more = (down * 10 == low) & (low > 0)
             zeros = zeros[more]
-            vm_low[zeros] = down[more]
-            removed[zeros] += 1
+            low = down[more]
+            removed[g[zeros]] += 1
 
-    nonzero = removed > 0
-    below = vr // t.p10.take(removed - nonzero)          # vr without all but the last dropped digit
+    below = vr // t.p10_below.take(removed)      # vr without all but the last dropped digit
     kept = below // 10
     last = below - kept * 10
-    kept = np.where(nonzero, kept, vr)
-    last = np.where(nonzero, last, 0)
+    none = np.flatnonzero(removed == 0)
+    if none.size:
+        kept[none] = vr[none]
+        last[none] = 0
+    # round up when vr is below the interval, or when the dropped part is half or more
+    up = vm >= kept * t.p10.take(removed)
     if general.size:
         g = general
-        # exactly half way (all dropped digits after the last are zero): round to even
-        below_exact = below[g] * t.p10.take(removed[g] - nonzero[g]) == vr[g]
-        tie = vr_exact[g] & below_exact & (last[g] == 5) & (kept[g] % 2 == 0)
+        up[g] &= ~(accept[g] & vm_exact[g])
+        # exactly half way (the dropped digits 5 then zeros): round to even
+        p = t.p10_below.take(removed[g])
+        tie = vr_exact[g] & (below[g] * p == vr[g]) & (last[g] == 5) & (kept[g] % 2 == 0)
         last[g[tie]] = 4
-    up = (kept == vm_low) & ~(accept & vm_exact)
     up |= last >= 5
-    digits = kept + up
-    return digits, t.e10.take(ie) + removed
-
-
-def _minus(f, low, quotient):
-    """quotient() of the limbs of ``low - f`` (``low`` >= ``f``), borrowing limb to limb."""
-    s = low[0] - f[0]
-    s >>= 63
-    s = low[1] - f[1] - s
-    s >>= 63
-    s = low[2] - f[2] - s
-    s >>= 63
-    s = low[3] - f[3] - s
-    m3 = s & _M32
-    s >>= 63
-    s = low[4] - s
-    m4 = s & _M32
-    s >>= 63
-    return quotient(m3, m4, low[5] - s)
+    kept += up
+    return kept, t.e10.take(ie) + removed
 
 
 def _digit_count(v: np.ndarray, t: _Tables) -> np.ndarray:
-    """Decimal digits of each positive ``v`` (below 10**19)."""
-    bits = np.frexp(v.astype(np.float64))[1]        # bit length, or one more when rounded up
-    guess = t.count.take(bits)
-    return guess + (v >= t.p10.take(guess))
+    """Decimal digits of each ``v`` (uint64)."""
+    exponent = v.astype(np.float64).view(np.uint64)
+    exponent >>= 52
+    guess = t.count.take(exponent)
+    guess += v >= t.p10.take(guess)
+    return guess
 
 
 def _float_words(values: np.ndarray) -> np.ndarray:
     """``repr`` of each float, NUL-padded in 32 bytes (4 uint64 words), ``\\n`` after each."""
     t = _tables()
     bits = values.view(np.uint64)
-    neg = (bits >> 63).view(np.int64)
-    exponent = (bits >> 52) & 0x7FF
-    special = (exponent == 0x7FF) | ((bits << 1) == 0)
+    special = (bits >> 52) & 0x7FF == 0x7FF
+    special |= (bits << 1) == 0
     any_special = bool(special.any())
     if any_special:
         bits = np.where(special, np.uint64(_ONE_BITS), bits)
     digits, e10 = _shortest(bits, t)
     n = _digit_count(digits, t)
     decpt = n + e10
-    # left-aligned: 17 digits, zero-padded on the right
-    full = digits * t.p10.take(17 - n)
+    key = decpt + t.offset
+    key *= 18
+    key += n
+    # the digits left-aligned in 17 places, as 1 + 4 groups of 4
+    n -= 17
+    full = digits * t.p10.take(-n)
     first = full // 10 ** 16
-    rest = full - first * 10 ** 16
-    high = rest // 10 ** 8
-    low = rest - high * 10 ** 8
-    h1 = high // 10000
-    l1 = low // 10000
-    g4 = t.group4
+    full -= first * 10 ** 16
+    high = full // 10 ** 8
+    full -= high * 10 ** 8
     words = np.empty((values.shape[0], 4), np.uint64)
-    words[:, 0] = (first + 48) << 48 | t.word0
-    words[:, 1] = g4.take(h1).astype(np.uint64) | g4.take(high - h1 * 10000).astype(np.uint64) << 32
-    words[:, 2] = g4.take(l1).astype(np.uint64) | g4.take(low - l1 * 10000).astype(np.uint64) << 32
-    sci = (decpt < -3) | (decpt > 16)
-    exp = decpt - 1
-    words[:, 3] = t.expword.take(np.where(sci, exp, 0) + 400)
-    big = (exp >= 100) | (exp <= -100)
-    layout = neg * 374 + np.where(sci, 340 + big * 17, (decpt + 3) * 17) + (n - 1)
-    words &= t.masks.take(layout, axis=0)
-    wide = np.flatnonzero((decpt >= 2) & ~sci)
+    g4, g4h = t.group4, t.group4_high
+    part = high // 10000
+    high -= part * 10000
+    w = g4.take(part)
+    w |= g4h.take(high)
+    w &= t.mask1.take(key)
+    words[:, 1] = w
+    part = full // 10000
+    full -= part * 10000
+    w = g4.take(part)
+    w |= g4h.take(full)
+    w &= t.mask2.take(key)
+    words[:, 2] = w
+    first += 48
+    first <<= 48
+    first |= t.prefix.take(key)
+    first |= (bits >> 63) * 45                       # '-'
+    words[:, 0] = first
+    words[:, 3] = t.tail.take(key)
+    decpt -= 2
+    wide = np.flatnonzero(decpt.view(np.uint64) < 15)
     if wide.size:
-        # 10 <= |x| < 1e16: the point goes after digit `decpt`; bytes 6..23 rebuilt
+        # 10 <= |x| < 1e16: the point goes after digit decpt; bytes 6..23 are rebuilt
+        dp = decpt[wide] + 2
         row = words[wide].view(np.uint8)
         chars = np.empty((wide.size, 17), np.uint8)
-        f = full[wide]
+        f = digits[wide] * t.p10.take(-n[wide])
         for k in range(16, -1, -1):
             f, d = np.divmod(f, 10)
             chars[:, k] = d + 48
         col = np.arange(18)
-        dp = decpt[wide][:, None]
-        src = np.minimum(col - (col > dp), 16)
+        src = np.minimum(col - (col > dp[:, None]), 16)
         region = np.take_along_axis(chars, src, axis=1)
-        region[col == dp[:, 0][:, None]] = ord(".")
-        length = np.maximum(n[wide], decpt[wide] + 1) + 1
+        region[col == dp[:, None]] = ord(".")
+        length = np.maximum(n[wide] + 17, dp + 1) + 1
         region[col >= length[:, None]] = 0
         row[:, 6:24] = region
         words[wide] = row.view(np.uint64)
@@ -491,32 +593,38 @@ def _put_specials(words: np.ndarray, values: np.ndarray, t: _Tables) -> None:
             words[rows] = t.special[name]
 
 
-def _int_slots(values: np.ndarray) -> np.ndarray:
-    """``str`` of each integer, right-aligned in NUL-padded uint32 slots: an optional sign
-    slot, then four-digit groups."""
+def _int_part(values: np.ndarray):
+    """(width, fill) for ``str`` of each integer: an optional sign slot ('-' or nothing),
+    then four-digit groups, right-aligned, their leading zeros NUL."""
     t = _tables()
+    negative = None
     if values.dtype.kind == "u":
         magnitude = values.astype(np.uint64)
-        negative = None
     else:
-        v = values.astype(np.int64)
-        negative = v < 0
-        magnitude = v.view(np.uint64).copy()
-        np.negative(magnitude, out=magnitude, where=negative)
-        if not negative.any():
-            negative = None
-    count = _digit_count(np.maximum(magnitude, 1), t)
-    width = int(count.max()) if count.size else 1
-    groups = -(-width // 4)
-    slots = np.empty((values.shape[0], groups + (negative is not None)), np.uint32)
-    rest = magnitude
-    for g in range(groups - 1, -1, -1):
-        rest, part = np.divmod(rest, 10000)
-        slots[:, g + (negative is not None)] = t.group4.take(part)
-    # clear the leading zeros: keep the last `count` digit bytes of the groups
-    digit_bytes = slots[:, (negative is not None):].view(np.uint8)
-    col = np.arange(groups * 4)
-    digit_bytes[col[None, :] < (groups * 4 - count)[:, None]] = 0
-    if negative is not None:
-        slots[:, 0] = np.where(negative, ord("-"), 0)
-    return slots
+        magnitude = values.astype(np.int64).view(np.uint64)
+        minus = np.flatnonzero(magnitude >> 63)
+        if minus.size:
+            negative = minus
+            magnitude = magnitude.copy()
+            magnitude[minus] = -magnitude[minus]      # two's complement: |v|, 2**63 too
+    count = _digit_count(magnitude, t)
+    groups = -(-int(count.max()) // 4) if count.size else 1
+    sign = negative is not None
+
+    def fill(out):
+        rest = magnitude.astype(np.uint32) if groups <= 2 else magnitude
+        masks = t.int_masks(groups)
+        for k in range(groups - 1, -1, -1):
+            if k:
+                high = rest // 10000
+                rest -= high * 10000
+            else:
+                high = rest
+            slot = t.group4_32.take(rest)
+            slot &= masks[k].take(count)
+            out[:, k + sign] = slot
+            rest = high
+        if sign:
+            out[:, 0] = 0
+            out[negative, 0] = ord("-")
+    return groups + sign, fill
