@@ -80,15 +80,22 @@ def iter_rows_text(*parts, block: int | None = BLOCK) -> Iterator[str]:
             yield "".join(["".join(row) for row in zip(*cells)])
         return
     plan = [_part(p) for p in parts]
+    width = sum(w for w, _ in plan)
+    rows = None
     for start in range(0, length, step):
         stop = min(start + step, length)
-        pieces = [part(start, stop) for part in plan]
-        rows = np.empty((stop - start, sum(width for width, _ in pieces)), np.uint32)
-        column = 0
-        for width, fill in pieces:
-            if width:
-                fill(rows[:, column:column + width])
-                column += width
+        if rows is None or rows.shape[0] != stop - start:
+            rows = np.empty((stop - start, width), np.uint32)
+            fills = []
+            column = 0
+            for w, fill in plan:
+                if isinstance(fill, np.ndarray):
+                    rows[:, column:column + w] = fill         # text: the same in every block
+                elif w:
+                    fills.append((fill, rows[:, column:column + w]))
+                column += w
+        for fill, out in fills:
+            fill(out, start, stop)
         yield rows.tobytes().translate(None, b"\0").decode("utf-8")
 
 
@@ -100,30 +107,25 @@ def _packable(text: str) -> bool:
     return "\0" not in text
 
 
-# --- the parts of a row: each gives, for rows start..stop, its width in uint32 slots (four
-# --- bytes each, NUL bytes dropped at the end) and a function that fills those columns
+# --- the parts of a row: (width in uint32 slots, its slots (text) or a function filling its
+# --- columns for rows start..stop); four bytes a slot, the NUL bytes dropped at the end
 
 def _part(part):
     if isinstance(part, str):
         raw = part.encode("utf-8")
         slots = np.frombuffer(raw + b"\0" * (-len(raw) % 4), dtype=np.uint32)
-
-        def text(out):
-            out[...] = slots
-        return lambda start, stop: (slots.shape[0], text)
+        return slots.shape[0], slots
     array = np.asarray(part)
     if array.dtype.kind == "f":
         values = _floats(array)
 
-        def floats(start, stop):
-            def fill(out):
-                words = _float_words(values[start:stop])
-                words[:, 3] &= _NO_NEWLINE
-                out[...] = words.view(np.uint32)
-            return 8, fill
-        return floats
+        def floats(out, start, stop):
+            words = _float_words(values[start:stop])
+            words[:, 3] &= _NO_NEWLINE
+            out[...] = words.view(np.uint32)
+        return 8, floats
     if array.dtype.kind in "iu":
-        return lambda start, stop: _int_part(array[start:stop])
+        return _int_part(array)
     raise TypeError(f"rows_text cannot lay out an array of {array.dtype}")
 
 
@@ -175,8 +177,12 @@ class _Tables:
         group = np.arange(10000, dtype=np.uint64)
         self.group4 = sum(((group // 10 ** (3 - k)) % 10 + 48) << np.uint64(8 * k) for k in range(4))
         self.group4_high = self.group4 << np.uint64(32)
-        self.group4_32 = self.group4.astype(np.uint32)
-        self._int_masks = {}
+        # integers: the group as it is, the lowest group with its leading zeros dropped ("0"
+        # for 0), a higher group with its leading zeros dropped (nothing for 0)
+        lead = np.array([int.from_bytes(str(v).rjust(4, "\0").encode(), "little")
+                         for v in range(10000)], np.uint32)
+        self.int_groups = np.concatenate([self.group4.astype(np.uint32), lead, lead])
+        self.int_groups[20000] = 0
         # digit count of a number below 2**64 from the exponent bits of its nearest double
         # (its bit length + 1022, or one more when rounded up): the count is `count[bits]` or
         # one more (`count[bits] + (v >= p10[count[bits]])`); 0 has one digit
@@ -243,17 +249,6 @@ class _Tables:
             for target, column in zip(targets, columns):
                 target[where] = np.array(column, np.uint64)
             self._ready[group] = True
-
-    def int_masks(self, groups: int) -> list:
-        """For each of ``groups`` four-digit slots of a right-aligned integer, by digit
-        count: the mask that clears its leading zeros."""
-        if groups not in self._int_masks:
-            field = 4 * groups
-            self._int_masks[groups] = [
-                np.array([sum(0xFF << (8 * i) for i in range(4) if 4 * k + i >= field - count)
-                          for count in range(21)], np.uint32)
-                for k in range(groups)]
-        return self._int_masks[groups]
 
     def _layouts(self) -> None:
         """The template, 32 bytes (4 words) a number, NUL where a character is not used:
@@ -593,38 +588,34 @@ def _put_specials(words: np.ndarray, values: np.ndarray, t: _Tables) -> None:
             words[rows] = t.special[name]
 
 
-def _int_part(values: np.ndarray):
-    """(width, fill) for ``str`` of each integer: an optional sign slot ('-' or nothing),
-    then four-digit groups, right-aligned, their leading zeros NUL."""
+def _int_part(array: np.ndarray):
+    """(width, fill) for ``str`` of each integer: a sign slot if any is negative, then
+    four-digit groups right-aligned, their leading zeros NUL (a group above which all are
+    zeros comes from a table that writes none)."""
     t = _tables()
-    negative = None
-    if values.dtype.kind == "u":
-        magnitude = values.astype(np.uint64)
-    else:
-        magnitude = values.astype(np.int64).view(np.uint64)
-        minus = np.flatnonzero(magnitude >> 63)
-        if minus.size:
-            negative = minus
-            magnitude = magnitude.copy()
-            magnitude[minus] = -magnitude[minus]      # two's complement: |v|, 2**63 too
-    count = _digit_count(magnitude, t)
-    groups = -(-int(count.max()) // 4) if count.size else 1
-    sign = negative is not None
+    signed = array.dtype.kind == "i" and array.size and int(array.min()) < 0
+    largest = max(abs(int(array.min())), abs(int(array.max()))) if array.size else 0
+    groups = -(-len(str(largest)) // 4)
+    small = groups <= 2                         # below 10**8: uint32 arithmetic
 
-    def fill(out):
-        rest = magnitude.astype(np.uint32) if groups <= 2 else magnitude
-        masks = t.int_masks(groups)
+    def fill(out, start, stop):
+        values = array[start:stop]
+        if signed:
+            magnitude = values.astype(np.int64).view(np.uint64)
+            negative = (magnitude >> 63).astype(bool)
+            magnitude = np.where(negative, -magnitude, magnitude)   # |v|, 2**63 too
+            out[:, 0] = negative * np.uint32(ord("-"))
+        rest = values.astype(np.uint32 if small else np.uint64) if not signed else \
+            magnitude.astype(np.uint32) if small else magnitude
         for k in range(groups - 1, -1, -1):
             if k:
                 high = rest // 10000
                 rest -= high * 10000
+                # the lowest group shows "0" when all is zero, the others nothing
+                rest += np.multiply(high == 0, 20000 if k < groups - 1 else 10000, dtype=rest.dtype)
             else:
-                high = rest
-            slot = t.group4_32.take(rest)
-            slot &= masks[k].take(count)
-            out[:, k + sign] = slot
+                high = None
+                rest += 10000 if groups == 1 else 20000
+            out[:, k + signed] = t.int_groups.take(rest)
             rest = high
-        if sign:
-            out[:, 0] = 0
-            out[negative, 0] = ord("-")
-    return groups + sign, fill
+    return groups + signed, fill
