@@ -4,21 +4,22 @@
 the double when several are as short), laid out positionally when ``1e-4 <= |x| < 1e16`` and
 with an exponent otherwise.  Calling it once per number is most of the time a long CSV takes;
 :func:`reprs` does the same work as whole-array integer arithmetic, and :func:`rows_text`
-writes rows of text (constants, integers, floats) without a Python object per number.
-:func:`reprs_reference` is the plain definition both are held to.
+(:func:`iter_rows_text`) writes rows of text (constants, integers, floats) without a Python
+object per number.  :func:`reprs_reference` is the plain definition they are held to.
 
 The digits: the shortest-interval method of Ulf Adams' *Ryu* (PLDI 2018), done for a whole
 array at once.  A finite non-zero double is ``m * 2**e``; every decimal in the interval of
 reals that round to it, ``[(4m - 1 - s) * 2**(e-2), (4m + 2) * 2**(e-2)]`` (``s`` is 0 only
 at a power of two, whose interval is lopsided; the ends belong to it when ``m`` is even), is
 scaled by ``10**-e10`` through one exact product of the 55-bit ``4m`` with a 125-bit
-approximation of a power of five (32-bit limbs in uint64: no product overflows), which gives
-the floors of the three scaled values exactly.  Digits are then dropped while the
+approximation of a power of five (32-bit limbs in uint64: no partial sum overflows), which
+gives the floors of the three scaled values exactly.  Digits are then dropped while the
 interval still holds a shorter number, and the last kept digit is rounded to the nearest.
 The text: the digits as four-digit groups from a table, laid out in a fixed 32-byte template
-per number with NUL bytes where a character is not used (the layout depends only on the sign,
-the number of digits and the decimal point's place, so the NUL mask comes from a table too);
-deleting the NULs of the whole block at once (``bytes.translate``) leaves the text.
+per number with NUL bytes where a character is not used (what is used depends only on the
+place of the decimal point and the number of digits, so it comes from tables too); deleting
+the NULs of a whole block at once (``bytes.translate``) leaves the text.  Every finite double
+takes this path (subnormals too): nothing falls back to ``repr``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["reprs", "reprs_reference", "rows_text", "BLOCK"]
+__all__ = ["reprs", "reprs_reference", "rows_text", "iter_rows_text", "BLOCK"]
 
 BLOCK = 16384          # numbers converted at a time: the work arrays stay in the CPU's cache
 
-_U64 = np.uint64
 _M32 = 0xFFFFFFFF
 _FRACTION = (1 << 52) - 1
 _ONE_BITS = 0x3FF0000000000000
@@ -79,13 +79,13 @@ def iter_rows_text(*parts, block: int | None = BLOCK) -> Iterator[str]:
             cells = [[c] * (stop - start) if isinstance(c, str) else c[start:stop] for c in columns]
             yield "".join(["".join(row) for row in zip(*cells)])
         return
-    plan = [_part(p) for p in parts]
+    plan = [_part(p) for p in _merged(parts)]
     width = sum(w for w, _ in plan)
     rows = None
     for start in range(0, length, step):
         stop = min(start + step, length)
         if rows is None or rows.shape[0] != stop - start:
-            rows = np.empty((stop - start, width), np.uint32)
+            rows = np.empty((stop - start, width), np.uint8)
             fills = []
             column = 0
             for w, fill in plan:
@@ -99,6 +99,17 @@ def iter_rows_text(*parts, block: int | None = BLOCK) -> Iterator[str]:
         yield rows.tobytes().translate(None, b"\0").decode("utf-8")
 
 
+def _merged(parts) -> list:
+    """``parts`` with neighbouring strings joined."""
+    out: list = []
+    for part in parts:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
+
+
 def _packable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -107,23 +118,22 @@ def _packable(text: str) -> bool:
     return "\0" not in text
 
 
-# --- the parts of a row: (width in uint32 slots, its slots (text) or a function filling its
-# --- columns for rows start..stop); four bytes a slot, the NUL bytes dropped at the end
+# --- the parts of a row: (width in bytes, its bytes (text) or a function that fills its
+# --- columns for rows start..stop); NUL bytes are dropped at the end
 
 def _part(part):
     if isinstance(part, str):
-        raw = part.encode("utf-8")
-        slots = np.frombuffer(raw + b"\0" * (-len(raw) % 4), dtype=np.uint32)
-        return slots.shape[0], slots
+        raw = np.frombuffer(part.encode("utf-8"), dtype=np.uint8)
+        return raw.shape[0], raw
     array = np.asarray(part)
     if array.dtype.kind == "f":
         values = _floats(array)
+        first = 0 if np.signbit(values).any() else 1      # byte 0 is the sign
+        width = _FLOAT_TEXT - first
 
         def floats(out, start, stop):
-            words = _float_words(values[start:stop])
-            words[:, 3] &= _NO_NEWLINE
-            out[...] = words.view(np.uint32)
-        return 8, floats
+            out[...] = _float_words(values[start:stop]).view(np.uint8)[:, first:_FLOAT_TEXT]
+        return width, floats
     if array.dtype.kind in "iu":
         return _int_part(array)
     raise TypeError(f"rows_text cannot lay out an array of {array.dtype}")
@@ -168,7 +178,9 @@ class _Tables:
                      "low_bits", "pow5"):
             setattr(self, name, np.zeros(2048, np.uint64))
         self._ready = np.zeros(2048 // 64, bool)     # the exponents are filled in by 64s
-        self.rare = 1073   # from this exponent on (|x| >= 2**50) a bound can be a decimal
+        # from this exponent on (|x| >= 2**-16 * 2**53) q < 10: a bound can be a decimal, and
+        # vr an integer without ten trailing zero bits
+        self.rare = 1060
         self.p10 = np.array([10 ** k for k in range(20)], np.uint64)
         self.p10_below = np.array([1] + [10 ** k for k in range(19)], np.uint64)  # 10**(k-1)
 
@@ -193,11 +205,11 @@ class _Tables:
         self.count = count
         self._layouts()
         special = {}
-        for name, text in (("nan", "nan"), ("inf", "inf"), ("-inf", "-inf"),
-                           ("0", "0.0"), ("-0", "-0.0")):
+        for name, text in (("nan", "\0nan"), ("inf", "\0inf"), ("-inf", "-inf"),
+                           ("0", "\x000.0"), ("-0", "-0.0")):     # byte 0: the sign
             word = np.zeros(4, np.uint64)
             word[0] = int.from_bytes(text.encode().ljust(8, b"\0"), "little")
-            word[3] = int.from_bytes(b"\0" * 7 + b"\n", "little")
+            word[3] = int.from_bytes(b"\0" * 5 + b"\n", "little")
             special[name] = word
         self.special = special
 
@@ -253,7 +265,7 @@ class _Tables:
     def _layouts(self) -> None:
         """The template, 32 bytes (4 words) a number, NUL where a character is not used:
         word 0 '-', '0', '.', '0', '0', '0', d0, '.'; words 1 and 2 the digits d1..d16;
-        word 3 'e', the exponent's sign and digits, and '\\n' in the last byte.
+        word 3 'e', the exponent's sign and digits (bytes 24-28), and '\\n' (byte 29).
         What is used depends on the decimal point's place and the digit count alone, so the
         masks and words come from tables indexed by ``key = (decpt + OFFSET) * 18 + n``
         (the number is ``0.d0d1... * 10**decpt`` with n digits).  Positional numbers with
@@ -271,7 +283,7 @@ class _Tables:
         self.mask1 = bytes_kept[np.clip(after, 0, 8)].ravel()
         self.mask2 = bytes_kept[np.clip(after - 8, 0, 8)].ravel()
         tails = np.array([int.from_bytes(
-            ((b"e%+03d" % (d - 1)) if d < -3 or d > 16 else b"").ljust(7, b"\0") + b"\n", "little")
+            ((b"e%+03d" % (d - 1)) if d < -3 or d > 16 else b"").ljust(5, b"\0") + b"\n", "little")
             for d in decpt[:, 0].tolist()], np.uint64)
         self.tail = np.repeat(tails, 18)
 
@@ -286,7 +298,7 @@ def _tables() -> _Tables:
     return _TABLES
 
 
-_NO_NEWLINE = np.uint64((1 << 56) - 1)     # word 3 without its last byte, the '\n'
+_FLOAT_TEXT = 29        # the bytes of the template before the '\n'
 
 
 # --- the shortest digits ---
@@ -403,26 +415,26 @@ def _shortest(bits: np.ndarray, t: _Tables):
     vm -= top < twice_top
     unsure = top == up_top
     unsure |= top == twice_top
-    power_of_two = np.flatnonzero((fraction == 0) & (ie > 1))
-    if power_of_two.size:
-        p = power_of_two
-        once_top = t.once_top.take(ie[p])
-        vm[p] = vr[p] - t.once_q.take(ie[p]) - (top[p] < once_top)
-        unsure[p] |= top[p] == once_top
+    unsure |= fraction == 0        # a power of two: its lower end is half as far
     unsure = np.flatnonzero(unsure)
     if unsure.size:
         u = unsure
-        twice = [x.take(ie[u]) for x in t.twice]
+        iu = ie[u]
+        twice = [x.take(iu) for x in t.twice]
         once = [x.copy() for x in twice]
-        pot = (fraction[u] == 0) & (ie[u] > 1)
+        lopsided = np.flatnonzero((fraction[u] == 0) & (iu > 1))
         for k in range(4):
-            once[k][pot] = c[k][u][pot]
+            once[k][lopsided] = c[k][u[lopsided]]
         vp[u], vm[u] = _exact_bounds([x[u] for x in limbs], (twice, once), b[u], b1[u], b2[u])
 
-    # is the scaled value itself (vr), or the scaled lower end (vm), an integer?
-    accept = (mv & 4) == 0                              # an even significand: bounds included
-    vr_exact = (mv & t.low_bits.take(ie)) == 0
+    # is the scaled value itself (vr), or the scaled lower end (vm), an integer?  Below
+    # exponent `rare` only vr can be, and only with at least 10 trailing zero bits (q >= 10)
+    vr_exact = np.zeros(bits.shape[0], bool)
     vm_exact = np.zeros(bits.shape[0], bool)
+    candidates = np.flatnonzero((mv & 0x3FF) == 0)
+    if candidates.size:
+        r = candidates
+        vr_exact[r] = (mv[r] & t.low_bits.take(ie[r])) == 0
     rare = np.flatnonzero(ie >= t.rare)
     if rare.size:
         r = rare
@@ -430,38 +442,49 @@ def _shortest(bits: np.ndarray, t: _Tables):
         mvr = mv[r]
         low_bits = t.low_bits.take(ier)
         pow5 = t.pow5.take(ier)
+        accept = (mvr & 4) == 0                     # an even significand: bounds included
 
         def exact(v):
             return ((v & low_bits) == 0) & (v % pow5 == 0)
         vr_exact[r] = exact(mvr)
-        vm_exact[r] = accept[r] & exact(mvr - 2 + ((fraction[r] == 0) & (ier > 1)))
-        vp[r] -= ~accept[r] & exact(mvr + 2)
+        vm_exact[r] = accept & exact(mvr - 2 + ((fraction[r] == 0) & (ier > 1)))
+        vp[r] -= ~accept & exact(mvr + 2)
 
-    # how many digits go: as many as leave vp and vm different; the interval is 2..401
-    # units wide, so at least T = 0, 1 or 2 go, and whether more can is checked one by one
-    delta = vp - vm
-    removed = (delta >= 10).view(np.uint8) + (delta >= 100).view(np.uint8)
-    removed += 1
-    p = t.p10.take(removed)
-    high = vp // p
-    more = np.multiply(high, p, out=delta) > vm
-    removed -= ~more
-    alive = np.flatnonzero(more)
-    if alive.size:
-        high = high[alive]
-        low = vm[alive] // p[alive]
+    # how many digits go: as many as leave vp and vm different.  The interval is 2..401
+    # units wide, and 98% of numbers lose 1 to 3 digits: the first four steps are taken for
+    # all (divisions by 10 are cheap), the few that can lose more go on alone
+    hi = vp // 10
+    lo = vm // 10
+    more = hi > lo
+    removed = more.view(np.uint8).copy()
+    vr1 = vr // 10
+    below = vr.copy()               # vr // 10**(removed - 1): vr without all but one dropped digit
+    for step in range(3):
+        hi //= 10
+        lo //= 10
+        more = hi > lo
+        removed += more.view(np.uint8)
+        np.copyto(below, vr1, where=more)
+        if step < 2:
+            vr1 //= 10
+    longer = np.flatnonzero(more)
+    if longer.size:
+        alive = longer
+        hi = hi[alive]
+        lo = lo[alive]
         while True:
-            high //= 10
-            low //= 10
-            more = high > low
+            hi //= 10
+            lo //= 10
+            more = hi > lo
             if not more.all():
                 alive = alive[more]
                 if not alive.size:
                     break
-                high = high[more]
-                low = low[more]
+                hi = hi[more]
+                lo = lo[more]
             removed[alive] += 1
 
+    redo = longer
     general = np.flatnonzero(vr_exact | vm_exact)
     if general.size:
         g = general
@@ -478,8 +501,10 @@ def _shortest(bits: np.ndarray, t: _Tables):
             zeros = zeros[more]
             low = down[more]
             removed[g[zeros]] += 1
+        redo = np.union1d(redo, g)
+    if redo.size:
+        below[redo] = vr[redo] // t.p10_below.take(removed[redo])
 
-    below = vr // t.p10_below.take(removed)      # vr without all but the last dropped digit
     kept = below // 10
     last = below - kept * 10
     none = np.flatnonzero(removed == 0)
@@ -490,7 +515,7 @@ def _shortest(bits: np.ndarray, t: _Tables):
     up = vm >= kept * t.p10.take(removed)
     if general.size:
         g = general
-        up[g] &= ~(accept[g] & vm_exact[g])
+        up[g] &= ~(((mv[g] & 4) == 0) & vm_exact[g])
         # exactly half way (the dropped digits 5 then zeros): round to even
         p = t.p10_below.take(removed[g])
         tie = vr_exact[g] & (below[g] * p == vr[g]) & (last[g] == 5) & (kept[g] % 2 == 0)
@@ -589,13 +614,15 @@ def _put_specials(words: np.ndarray, values: np.ndarray, t: _Tables) -> None:
 
 
 def _int_part(array: np.ndarray):
-    """(width, fill) for ``str`` of each integer: a sign slot if any is negative, then
-    four-digit groups right-aligned, their leading zeros NUL (a group above which all are
-    zeros comes from a table that writes none)."""
+    """(width, fill) for ``str`` of each integer: a sign byte if any is negative, then as
+    many digit bytes as the longest has, right-aligned, leading zeros NUL (computed by
+    four-digit groups; a group above which all are zeros comes from a table that writes
+    none)."""
     t = _tables()
-    signed = array.dtype.kind == "i" and array.size and int(array.min()) < 0
+    signed = bool(array.dtype.kind == "i" and array.size and int(array.min()) < 0)
     largest = max(abs(int(array.min())), abs(int(array.max()))) if array.size else 0
-    groups = -(-len(str(largest)) // 4)
+    digits = len(str(largest))
+    groups = -(-digits // 4)
     small = groups <= 2                         # below 10**8: uint32 arithmetic
 
     def fill(out, start, stop):
@@ -604,9 +631,11 @@ def _int_part(array: np.ndarray):
             magnitude = values.astype(np.int64).view(np.uint64)
             negative = (magnitude >> 63).astype(bool)
             magnitude = np.where(negative, -magnitude, magnitude)   # |v|, 2**63 too
-            out[:, 0] = negative * np.uint32(ord("-"))
-        rest = values.astype(np.uint32 if small else np.uint64) if not signed else \
-            magnitude.astype(np.uint32) if small else magnitude
+            out[:, 0] = negative * np.uint8(ord("-"))
+            rest = magnitude.astype(np.uint32) if small else magnitude
+        else:
+            rest = values.astype(np.uint32 if small else np.uint64)
+        slots = np.empty((values.shape[0], groups), np.uint32)
         for k in range(groups - 1, -1, -1):
             if k:
                 high = rest // 10000
@@ -616,6 +645,7 @@ def _int_part(array: np.ndarray):
             else:
                 high = None
                 rest += 10000 if groups == 1 else 20000
-            out[:, k + signed] = t.int_groups.take(rest)
+            slots[:, k] = t.int_groups.take(rest)
             rest = high
-    return groups + signed, fill
+        out[:, signed:] = slots.view(np.uint8)[:, 4 * groups - digits:]
+    return digits + signed, fill
