@@ -1,11 +1,11 @@
 """repr of a million floats: lrsched.render.floatfmt against ``repr`` one float at a time.
 
-Two measures, each best of N runs in this process, the two ways interleaved (the machine may
-be shared: the ratio is the figure to read):
+Two measures, each the best of N runs in this process, the two ways interleaved; wall time
+and CPU time (on a machine shared with other work the CPU time is the steadier figure):
   1. the strings alone: ``reprs(values)`` vs ``[repr(v) for v in values.tolist()]``;
   2. the CSV of ``lrsched table --format csv`` for one param group stepped per update
-     (``NAME,EPOCH,STEP,0,LR,`` per row, what ``_csv_one_column`` in render/table.py yields),
-     in blocks of rows: the f-string per row with ``repr``, as table.py does it today, vs
+     (``NAME,EPOCH,STEP,0,LR,`` per row: ``_csv_one_column`` in render/table.py): as it is
+     today (an f-string per row with ``repr``, blocks of 4096 rows) vs the same lines from
      ``floatfmt.iter_rows_text``; the two texts are checked byte for byte.
 
     python benchmarks/bench_floatfmt.py [--runs 5] [--rows 1000000]
@@ -18,9 +18,11 @@ import time
 
 import numpy as np
 
-from lrsched.render.floatfmt import BLOCK, iter_rows_text, reprs
+from lrsched.render.floatfmt import iter_rows_text, reprs
 
 CHUNK = 4096     # render/table.py's rows per text chunk
+NAME = "cosine"
+STEPS_PER_EPOCH = 391
 
 
 def distributions(rows: int) -> dict[str, np.ndarray]:
@@ -28,8 +30,8 @@ def distributions(rows: int) -> dict[str, np.ndarray]:
     period = max(1, rows // 10)
     return {
         "uniform [0, 1)": np.random.default_rng(0).random(rows),
-        "cosine schedule": 1e-6 + (0.1 - 1e-6) * (1 + np.cos(np.pi * step / period)) / 2,
-        "warmup 3e-4 + cosine": np.where(step < period, 3e-4 * step / period,
+        "cosine 0.1 -> 1e-6": 1e-6 + (0.1 - 1e-6) * (1 + np.cos(np.pi * step / period)) / 2,
+        "warmup + cosine 3e-4": np.where(step < period, 3e-4 * step / period,
                                          3e-4 * (1 + np.cos(np.pi * (step - period) / rows)) / 2),
     }
 
@@ -42,22 +44,29 @@ def csv_today(name: str, lr: np.ndarray, k: int):
         yield "".join([f"{name},{n // k},{n},0,{v!r},\n" for n, v in zip(numbers, values)])
 
 
-def csv_vectorized(name: str, lr: np.ndarray, k: int):
-    """The same lines with floatfmt: whole blocks of rows, no Python object per number."""
-    for start in range(0, lr.shape[0], BLOCK):
-        n = np.arange(start, min(start + BLOCK, lr.shape[0]), dtype=np.int64)
-        yield from iter_rows_text(f"{name},", n // k, ",", n, ",0,", lr[start:start + BLOCK],
-                                  ",\n", block=None)
+def csv_floatfmt(name: str, lr: np.ndarray, k: int):
+    """The same lines with floatfmt (the body proposed for ``_csv_one_column``, unit "step",
+    every row)."""
+    numbers = np.arange(lr.shape[0])
+    yield from iter_rows_text(f"{name},", numbers // k, ",", numbers, ",0,", lr, ",\n")
 
 
-def best(runs: int, *functions) -> list[float]:
-    times = [float("inf")] * len(functions)
+def best(runs: int, *functions) -> list[tuple[float, float]]:
+    """(wall, cpu) seconds, the best of ``runs`` each."""
+    times = [(float("inf"), float("inf"))] * len(functions)
     for _ in range(runs):
         for i, function in enumerate(functions):
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             function()
-            times[i] = min(times[i], time.perf_counter() - start)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            times[i] = (min(times[i][0], wall), min(times[i][1], cpu))
     return times
+
+
+def line(label: str, what: tuple[str, str], plain, fast, extra: str = "") -> str:
+    return (f"  {label:22s} {what[0]} {plain[0] * 1e3:5.0f} ms (cpu {plain[1] * 1e3:4.0f})   "
+            f"{what[1]} {fast[0] * 1e3:4.0f} ms (cpu {fast[1] * 1e3:4.0f})   "
+            f"{plain[0] / fast[0]:4.1f}x (cpu {plain[1] / fast[1]:4.1f}x){extra}")
 
 
 def main() -> None:
@@ -66,20 +75,21 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
-    print(f"{args.rows:,} values, best of {args.runs}")
+    reprs(np.array([0.1]))      # the tables
+    print(f"{args.rows:,} values, best of {args.runs}\nthe strings:")
     for label, values in distributions(args.rows).items():
         assert reprs(values) == [repr(v) for v in values.tolist()]
         plain, fast = best(args.runs, lambda: [repr(v) for v in values.tolist()],
                            lambda: reprs(values))
-        print(f"  reprs, {label:22s} repr {plain * 1e3:6.0f} ms   reprs {fast * 1e3:6.0f} ms"
-              f"   {plain / fast:4.1f}x")
+        print(line(label, ("repr", "reprs"), plain, fast))
+    print("the CSV (table --format csv, one param group):")
     for label, values in distributions(args.rows).items():
-        today = "".join(csv_today("cosine", values, 391))
-        assert "".join(csv_vectorized("cosine", values, 391)) == today
-        plain, fast = best(args.runs, lambda: "".join(csv_today("cosine", values, 391)),
-                           lambda: "".join(csv_vectorized("cosine", values, 391)))
-        print(f"  CSV,   {label:22s} f-str {plain * 1e3:5.0f} ms   rows_text {fast * 1e3:4.0f} ms"
-              f"   {plain / fast:4.1f}x   ({len(today.encode()):,} bytes, equal)")
+        today = "".join(csv_today(NAME, values, STEPS_PER_EPOCH))
+        assert "".join(csv_floatfmt(NAME, values, STEPS_PER_EPOCH)) == today
+        plain, fast = best(args.runs, lambda: "".join(csv_today(NAME, values, STEPS_PER_EPOCH)),
+                           lambda: "".join(csv_floatfmt(NAME, values, STEPS_PER_EPOCH)))
+        print(line(label, ("f-str", "floatfmt"), plain, fast,
+                   f"   {len(today.encode()):,} bytes, equal"))
 
 
 if __name__ == "__main__":

@@ -182,7 +182,8 @@ class _Tables:
         # vr an integer without ten trailing zero bits
         self.rare = 1060
         self.p10 = np.array([10 ** k for k in range(20)], np.uint64)
-        self.p10_below = np.array([1] + [10 ** k for k in range(19)], np.uint64)  # 10**(k-1)
+        # half a unit of the last kept digit when k digits are dropped (none when none are)
+        self.half = np.array([(1 << 64) - 1] + [5 * 10 ** k for k in range(19)], np.uint64)
 
         # four decimal digits as four ASCII bytes, for every number below 10000 (also moved
         # to the high half of a word)
@@ -213,9 +214,9 @@ class _Tables:
             special[name] = word
         self.special = special
 
-    def need(self, ie: np.ndarray) -> None:
-        """Fill in the entries of the exponents from ie.min() to ie.max() not filled yet."""
-        lo, hi = int(ie.min()) // 64, int(ie.max()) // 64
+    def need(self, lowest: int, highest: int) -> None:
+        """Fill in the entries of the exponents from ``lowest`` to ``highest`` not filled yet."""
+        lo, hi = lowest // 64, highest // 64
         if self._ready[lo:hi + 1].all():
             return
         top64 = (1 << 64) - 1
@@ -346,10 +347,9 @@ def _bits_at(l_low, l_mid, l_high, b, b1, b2):
     return out
 
 
-def _exact_bounds(limbs, f, b, b1, b2):
-    """(vp, vm) from the product's limbs, adding and subtracting the limbs ``f`` (2C, or C
-    for vm at a power of two: then pass both as (twice, once))."""
-    twice, once = f
+def _exact_bounds(limbs, twice, once, b, b1, b2):
+    """(vp, vm) from the limbs of the product: it plus ``twice`` (2C), it less ``once``
+    (2C, or C at a power of two), with every carry and borrow."""
     l0, l1, l2, l3, l4, l5 = limbs
     s = l0 + twice[0]
     s >>= 32
@@ -384,16 +384,16 @@ def _exact_bounds(limbs, f, b, b1, b2):
     return vp, vm
 
 
-def _shortest(bits: np.ndarray, t: _Tables):
+def _shortest(bits: np.ndarray, ie: np.ndarray, subnormal: bool, t: _Tables):
     """(digits, e10): ``digits * 10**e10`` is the shortest decimal that reads back as each
-    finite non-zero double of ``bits`` (sign ignored), the closest to it of those."""
-    ie = bits >> 52
-    ie &= 0x7FF
-    ie = ie.view(np.int64)
-    t.need(ie)
+    finite non-zero double of ``bits`` (sign ignored), the closest to it of those; ``ie``
+    their exponent bits, ``subnormal`` whether any is 0."""
     fraction = bits & _FRACTION
-    mv = t.hidden.take(ie)
-    mv |= fraction
+    if subnormal:
+        mv = t.hidden.take(ie)
+        mv |= fraction
+    else:
+        mv = fraction | (1 << 52)
     mv <<= 2
     a0 = mv & _M32
     a1 = mv >> 32
@@ -425,7 +425,7 @@ def _shortest(bits: np.ndarray, t: _Tables):
         lopsided = np.flatnonzero((fraction[u] == 0) & (iu > 1))
         for k in range(4):
             once[k][lopsided] = c[k][u[lopsided]]
-        vp[u], vm[u] = _exact_bounds([x[u] for x in limbs], (twice, once), b[u], b1[u], b2[u])
+        vp[u], vm[u] = _exact_bounds([x[u] for x in limbs], twice, once, b[u], b1[u], b2[u])
 
     # is the scaled value itself (vr), or the scaled lower end (vm), an integer?  Below
     # exponent `rare` only vr can be, and only with at least 10 trailing zero bits (q >= 10)
@@ -455,21 +455,14 @@ def _shortest(bits: np.ndarray, t: _Tables):
     # all (divisions by 10 are cheap), the few that can lose more go on alone
     hi = vp // 10
     lo = vm // 10
-    more = hi > lo
-    removed = more.view(np.uint8).copy()
-    vr1 = vr // 10
-    below = vr.copy()               # vr // 10**(removed - 1): vr without all but one dropped digit
-    for step in range(3):
+    removed = np.greater(hi, lo).view(np.uint8)
+    for _ in range(3):
         hi //= 10
         lo //= 10
         more = hi > lo
         removed += more.view(np.uint8)
-        np.copyto(below, vr1, where=more)
-        if step < 2:
-            vr1 //= 10
-    longer = np.flatnonzero(more)
-    if longer.size:
-        alive = longer
+    alive = np.flatnonzero(more)
+    if alive.size:
         hi = hi[alive]
         lo = lo[alive]
         while True:
@@ -484,7 +477,6 @@ def _shortest(bits: np.ndarray, t: _Tables):
                 lo = lo[more]
             removed[alive] += 1
 
-    redo = longer
     general = np.flatnonzero(vr_exact | vm_exact)
     if general.size:
         g = general
@@ -501,27 +493,22 @@ def _shortest(bits: np.ndarray, t: _Tables):
             zeros = zeros[more]
             low = down[more]
             removed[g[zeros]] += 1
-        redo = np.union1d(redo, g)
-    if redo.size:
-        below[redo] = vr[redo] // t.p10_below.take(removed[redo])
 
-    kept = below // 10
-    last = below - kept * 10
-    none = np.flatnonzero(removed == 0)
-    if none.size:
-        kept[none] = vr[none]
-        last[none] = 0
-    # round up when vr is below the interval, or when the dropped part is half or more
-    up = vm >= kept * t.p10.take(removed)
+    # vr without the dropped digits, plus one when vr is below the interval (the lower end
+    # itself does not count) or when the dropped part is half a unit or more
+    p = t.p10.take(removed)
+    kept = vr // p
+    p *= kept
+    below_interval = vm >= p
+    half_up = np.subtract(vr, p, out=p) >= t.half.take(removed)
     if general.size:
         g = general
-        up[g] &= ~(((mv[g] & 4) == 0) & vm_exact[g])
-        # exactly half way (the dropped digits 5 then zeros): round to even
-        p = t.p10_below.take(removed[g])
-        tie = vr_exact[g] & (below[g] * p == vr[g]) & (last[g] == 5) & (kept[g] % 2 == 0)
-        last[g[tie]] = 4
-    up |= last >= 5
-    kept += up
+        below_interval[g] &= ~(((mv[g] & 4) == 0) & vm_exact[g])
+        # exactly half way (the dropped digits 5 then zeros): to the even one
+        tie = vr_exact[g] & (vr[g] - kept[g] * t.p10.take(removed[g]) == t.half.take(removed[g]))
+        half_up[g[tie]] = kept[g[tie]] % 2 == 1
+    below_interval |= half_up
+    kept += below_interval
     return kept, t.e10.take(ie) + removed
 
 
@@ -538,12 +525,20 @@ def _float_words(values: np.ndarray) -> np.ndarray:
     """``repr`` of each float, NUL-padded in 32 bytes (4 uint64 words), ``\\n`` after each."""
     t = _tables()
     bits = values.view(np.uint64)
-    special = (bits >> 52) & 0x7FF == 0x7FF
-    special |= (bits << 1) == 0
-    any_special = bool(special.any())
-    if any_special:
-        bits = np.where(special, np.uint64(_ONE_BITS), bits)
-    digits, e10 = _shortest(bits, t)
+    ie = bits >> 52
+    ie &= 0x7FF
+    ie = ie.view(np.int64)
+    lowest, highest = int(ie.min()), int(ie.max())
+    any_special = False
+    if lowest == 0 or highest == 0x7FF:              # zeros or subnormals; inf or nan
+        special = (ie == 0x7FF) | ((bits << 1) == 0)
+        any_special = bool(special.any())
+        if any_special:                              # computed as 1.0, then written over
+            bits = np.where(special, np.uint64(_ONE_BITS), bits)
+            ie = np.where(special, 0x3FF, ie)
+            lowest, highest = int(ie.min()), int(ie.max())
+    t.need(lowest, highest)
+    digits, e10 = _shortest(bits, ie, lowest == 0, t)
     n = _digit_count(digits, t)
     decpt = n + e10
     key = decpt + t.offset
@@ -558,18 +553,14 @@ def _float_words(values: np.ndarray) -> np.ndarray:
     full -= high * 10 ** 8
     words = np.empty((values.shape[0], 4), np.uint64)
     g4, g4h = t.group4, t.group4_high
-    part = high // 10000
-    high -= part * 10000
-    w = g4.take(part)
-    w |= g4h.take(high)
-    w &= t.mask1.take(key)
-    words[:, 1] = w
-    part = full // 10000
-    full -= part * 10000
-    w = g4.take(part)
-    w |= g4h.take(full)
-    w &= t.mask2.take(key)
-    words[:, 2] = w
+    for column, eight, mask in ((1, high, t.mask1), (2, full, t.mask2)):
+        eight = eight.astype(np.uint32)          # below 10**8
+        part = eight // 10000
+        eight -= part * np.uint32(10000)
+        w = g4.take(part)
+        w |= g4h.take(eight)
+        w &= mask.take(key)
+        words[:, column] = w
     first += 48
     first <<= 48
     first |= t.prefix.take(key)
@@ -577,8 +568,8 @@ def _float_words(values: np.ndarray) -> np.ndarray:
     words[:, 0] = first
     words[:, 3] = t.tail.take(key)
     decpt -= 2
-    wide = np.flatnonzero(decpt.view(np.uint64) < 15)
-    if wide.size:
+    wide = np.flatnonzero(decpt.view(np.uint64) < 15) if highest >= 0x3FF + 3 else ()
+    if len(wide):
         # 10 <= |x| < 1e16: the point goes after digit decpt; bytes 6..23 are rebuilt
         dp = decpt[wide] + 2
         row = words[wide].view(np.uint8)
