@@ -49,6 +49,15 @@ def plain_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
     for i, result in enumerate(results):
         if several:
             yield f"# {_one_line(result.name)}\n"
+        if result.lr.shape[1] == 1:         # one group, the common kind: a block at a time
+            from lrsched.render.floatfmt import iter_rows_text
+
+            _, epoch, step, column = _one_column(result, _rows_of(rows, i))
+            if result.unit == "step":
+                yield from iter_rows_text("lr of step ", step, " (epoch ", epoch, ") => [", column, "]\n")
+            else:
+                yield from iter_rows_text("lr of epoch ", epoch, " => [", column, "]\n")
+            continue
         if result.unit == "step":
             k = result.steps_per_epoch
             for numbers, block in picked(result.lr, _rows_of(rows, i)):
@@ -96,17 +105,31 @@ def csv_lines(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
                                for g in groups])
 
 
+def _one_column(result: ScheduleResult, picks):
+    """``(row numbers, epochs, steps, lr of group 0)`` as arrays, for the rows ``picks``
+    names (None: all)."""
+    import numpy as np
+
+    k = result.steps_per_epoch
+    column = result.lr[:, 0]
+    if picks is None:
+        numbers = np.arange(column.shape[0])
+    else:
+        numbers = np.asarray(picks, dtype=np.int64)
+        column = column[numbers]
+    if result.unit == "step":
+        return numbers, numbers // k, numbers, column
+    return numbers, numbers, numbers * k if k is not None else numbers, column
+
+
 def _csv_one_column(name: str, result: ScheduleResult, picks) -> Iterator[str]:
     """The CSV lines of a schedule of one param group that cycles no momentum, the most
-    common kind, written in one pass (the long runs are of this kind: this is their speed)."""
-    k = result.steps_per_epoch
-    for numbers, values in picked(result.lr[:, 0], picks):
-        if result.unit == "step":
-            yield "".join([f"{name},{n // k},{n},0,{v!r},\n" for n, v in zip(numbers, values)])
-        elif k is not None:
-            yield "".join([f"{name},{n},{n * k},0,{v!r},\n" for n, v in zip(numbers, values)])
-        else:
-            yield "".join([f"{name},{n},{n},0,{v!r},\n" for n, v in zip(numbers, values)])
+    common kind, written a block of rows at a time by :mod:`lrsched.render.floatfmt` (the
+    long runs are of this kind: this is their speed)."""
+    from lrsched.render.floatfmt import iter_rows_text
+
+    _, epoch, step, column = _one_column(result, picks)
+    yield from iter_rows_text(f"{name},", epoch, ",", step, ",0,", column, ",\n")
 
 
 def _csv_field(text: str) -> str:
