@@ -519,7 +519,7 @@ def _lambda_definition(kind: str) -> SchedulerDef:
         (_warmup_param(uses_w), _training_param(uses_n), *own, LAST_EPOCH),
         stepper=lambda params, kind=kind, function=function: LambdaStepper(params, kind, function),
         formula=f"lr_s = initial_lr * lambda(s); lambda(s) = {formula}",
-        example={"lr": 0.1, "max_steps": 1200 if kind != "constant" else 100, "steps_per_epoch": 100,
+        example={"lr": 0.1, "epochs": 1200 if kind != "constant" else 100,
                  "scheduler": {"type": f"{LIBRARY}.{kind}", **example}},
         check=lambda p, kind=kind: check(kind, p),
         library=LIBRARY, per_update=True, shown=shown(kind),
