@@ -732,6 +732,9 @@ def trainer_form(blocks, pick, check, error) -> TrainerRun:
     spe = _trainer_updates_per_epoch(values, paths, pick, check, error)
     n = _trainer_total(values, paths, spe, error, blocks[-1][1])
     w = warmup_steps(n, values["warmup_steps"], values["warmup_ratio"])
+    if w > 2 ** 53:
+        raise error(paths.get("warmup_steps", blocks[-1][1]), f"gives {w} warmup updates, beyond 2**53 "
+                                                              "(the largest integer lrsched computes with exactly)")
     kwargs = values["lr_scheduler_kwargs"] or {}
     kwargs_path = paths.get("lr_scheduler_kwargs", blocks[-1][1] + ("lr_scheduler_kwargs",))
     if kwargs and kind in IGNORES_KWARGS:
@@ -838,6 +841,10 @@ def _trainer_total(values, paths, spe: int, error, where) -> int:
         raise error(paths["max_steps"], "max_steps 0 is not 'unset' to the Trainer: it trains for 0 "
                                         "updates; leave it out (or -1) to count num_train_epochs")
     epochs = values["num_train_epochs"]
+    if not math.isfinite(epochs * spe):
+        raise error(paths.get("num_train_epochs", where), f"num_train_epochs {epochs!r} x {spe} updates per "
+                                                          "epoch overflows (the Trainer's math.ceil raises "
+                                                          "OverflowError)")
     n = math.ceil(epochs * spe)
     if n <= 0:
         raise error(paths.get("num_train_epochs", where),
