@@ -22,7 +22,7 @@ class ScheduleResult:
     meaning beta1).  ``markers`` are the rows where the schedule changes phase.
     ``steps_per_epoch`` is the spec's count of optimizer updates an epoch (None without
     units); ``unit`` what a row is: ``step`` (an update) or ``epoch``; ``interval`` the spec's
-    ``interval`` when it gives one (None otherwise).  ``facts`` are the (name, value) pairs
+    ``interval`` when it gives one (None otherwise).  ``shown`` are the (name, value) pairs
     shown beside the run: a transformers schedule's num_training_steps and num_warmup_steps.
 
     >>> r = compute({"lr": 0.1, "epochs": 7, "scheduler": {"type": "MultiStepLR", "milestones": [2, 5]}})
@@ -39,7 +39,7 @@ class ScheduleResult:
     steps_per_epoch: int | None = None
     unit: str = "epoch"
     interval: str | None = None
-    facts: tuple = ()
+    shown: tuple = ()
 
     @property
     def epochs(self) -> int:
@@ -151,11 +151,11 @@ def compute(schedule, epochs: int | None = None) -> ScheduleResult:
         steps_per_epoch=units.steps_per_epoch,
         unit="step" if units.active else "epoch",
         interval=units.interval if units.interval_given else None,
-        facts=schedule.facts or _facts(stepped),
+        shown=schedule.shown or _shown(stepped),
     )
 
 
-def _facts(scheduler: SchedulerSpec) -> tuple:
+def _shown(scheduler: SchedulerSpec) -> tuple:
     """What the scheduler's definition shows beside its run (none for most)."""
     shown = scheduler.definition.shown
     return () if shown is None else shown(scheduler.params)

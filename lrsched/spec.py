@@ -129,7 +129,7 @@ class ScheduleSpec:
     """One schedule: what ``lrsched table`` prints as one block.  ``units`` say what a row is
     (SPEC.md section 4; :data:`~lrsched.units.NO_UNITS`: a scheduler step, called epoch) and
     ``warmup`` the LinearLR a ``warmup:`` key puts before the scheduler.  ``notes`` are what
-    the command says on stderr about the spec (keys it ignored); ``facts`` the (name, value)
+    the command says on stderr about the spec (keys it ignored); ``shown`` the (name, value)
     pairs a table or plot shows beside the run (the Trainer form's N and W)."""
 
     name: str
@@ -141,7 +141,7 @@ class ScheduleSpec:
     units: Units = NO_UNITS
     warmup: Warmup | None = None
     notes: tuple = ()
-    facts: tuple = ()
+    shown: tuple = ()
 
     @property
     def rows(self) -> int | None:
@@ -442,7 +442,7 @@ def _trainer_schedule(entry: dict, defaults: dict, pick, origin: Origin, path: t
         raise origin.locate(exc, blocks[-1][1]) from None
     scheduler = parse_scheduler(run.scheduler, origin, run.scheduler_path)
     units = Units(steps_per_epoch=run.steps_per_epoch, interval="step", max_steps=run.num_training_steps)
-    return ScheduleSpec(name, optimizer, scheduler, None, origin, path, units, notes=run.notes, facts=run.facts)
+    return ScheduleSpec(name, optimizer, scheduler, None, origin, path, units, notes=run.notes, shown=run.shown)
 
 
 def warmup_scheduler(scheduler: SchedulerSpec, warmup: Warmup, path: tuple) -> SchedulerSpec:

@@ -36,7 +36,7 @@ def test_trainer_form_matches_the_trainer(case):
     np.testing.assert_array_equal(result.lr, np.array(case["lr"], dtype=np.float64), strict=True)
     assert result.steps_per_epoch == case["steps_per_epoch"]
     assert result.unit == "step" and result.epochs == case["rows"] == case["num_training_steps"]
-    assert dict(result.facts) == {"num_training_steps": case["num_training_steps"],
+    assert dict(result.shown) == {"num_training_steps": case["num_training_steps"],
                                   "num_warmup_steps": case["num_warmup_steps"]}
 
 
@@ -122,7 +122,7 @@ def test_numerics_md_cosine_check():
 def test_num_training_steps_defaults_to_the_rows_and_follows_epochs():
     spec = {"lr": 0.1, "epochs": 20, "scheduler": {"type": "transformers.linear", "num_warmup_steps": 0}}
     assert result_of(spec).lr[-1, 0] == 0.1 * (1 / 20)
-    assert dict(result_of(spec).facts) == {"num_training_steps": 20, "num_warmup_steps": 0}
+    assert dict(result_of(spec).shown) == {"num_training_steps": 20, "num_warmup_steps": 0}
     longer = load_spec(spec).schedules[0].with_epochs(40)
     assert compute(longer).lr[-1, 0] == 0.1 * (1 / 40)
 
@@ -225,9 +225,9 @@ def test_plateau_and_greedy_need_the_scheduler_form():
 
 def test_warmup_ratio_is_the_4x_key():
     r = result_of(trainer(warmup_ratio=0.1, num_train_epochs=4))
-    assert dict(r.facts) == {"num_training_steps": 100, "num_warmup_steps": 10}
+    assert dict(r.shown) == {"num_training_steps": 100, "num_warmup_steps": 10}
     r = result_of(trainer(warmup_ratio=0.1, warmup_steps=3, num_train_epochs=4))
-    assert dict(r.facts)["num_warmup_steps"] == 3
+    assert dict(r.shown)["num_warmup_steps"] == 3
 
 
 def test_kwargs_a_json_string_and_ignored_for_constant():

@@ -137,15 +137,15 @@ def x_axis(results: Sequence[ScheduleResult], main: str | None = None):
     return "epoch", [r.steps_per_epoch if r.unit == "step" else 1 for r in results], second
 
 
-FACT_SYMBOLS = {"num_training_steps": "N", "num_warmup_steps": "W"}
+SHOWN_SYMBOLS = {"num_training_steps": "N", "num_warmup_steps": "W"}
 
 
 def group_label(result: ScheduleResult, group: int) -> str:
-    """A curve's legend label: the schedule's name, its group, and its facts (``N=306, W=10``
+    """A curve's legend label: the schedule's name, its group, and its counts (``N=306, W=10``
     for a transformers schedule)."""
     label = result.name if result.lr.shape[1] == 1 else f"{result.name} [group {group}]"
-    if result.facts:
-        label += " (" + ", ".join(f"{FACT_SYMBOLS.get(k, k)}={v}" for k, v in result.facts) + ")"
+    if result.shown:
+        label += " (" + ", ".join(f"{SHOWN_SYMBOLS.get(k, k)}={v}" for k, v in result.shown) + ")"
     return label
 
 

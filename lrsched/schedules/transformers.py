@@ -36,7 +36,7 @@ from lrsched.errors import SpecError
 from lrsched.records import dataclass
 from lrsched.schedules import plateau
 from lrsched.schedules.affine import Ops
-from lrsched.schedules.registry import RUN_LENGTH, SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, RUN_LENGTH, Facts, SchedulerDef
 from lrsched.schedules.stepper import LAST_EPOCH, Groups, Leaf, Trace
 from lrsched.suggest import did_you_mean, unknown
 
@@ -512,6 +512,52 @@ def shown(kind: str):
     return of
 
 
+# ------------------------------------------------------------------------ what lint knows
+COUNTS = ("num_warmup_steps", "num_training_steps", "num_decay_steps", "num_stable_steps")
+HORIZON_TYPES = ("linear", "cosine", "cosine_with_restarts", "polynomial", "cosine_with_min_lr",
+                 "cosine_warmup_with_min_lr", "warmup_stable_decay")
+CLIMBING = ("cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr")   # cos rises after N
+
+
+def _lint_known(value) -> bool:
+    return value is not None and value is not RUN_LENGTH
+
+
+def _lint_counts(spec) -> tuple:
+    """The counts a schedule is sized by, in updates (a default num_training_steps is the run
+    itself, so not a count the spec chose)."""
+    return tuple((spec.path + (name,), spec.params[name]) for name in COUNTS
+                 if name in spec.params and _lint_known(spec.params[name]))
+
+
+def _lint_horizon(spec):
+    """Where the curve ends: num_training_steps (WSD: the end of its decay)."""
+    p = spec.params
+    if spec.definition.name == "warmup_stable_decay":
+        if p["num_stable_steps"] is not None:
+            return p["num_warmup_steps"] + p["num_stable_steps"] + p["num_decay_steps"]
+    return p["num_training_steps"] if _lint_known(p["num_training_steps"]) else None
+
+
+def _lint_warmup(spec):
+    w = spec.params.get("num_warmup_steps")
+    return (spec.path + ("num_warmup_steps",), w) if w else None
+
+
+def _lint_peak(spec, base):
+    """The warmup's target, the initial lr (where there is a warmup)."""
+    return base if spec.params.get("num_warmup_steps") else None
+
+
+def _facts(kind: str) -> Facts:
+    if kind in ("reduce_lr_on_plateau", "greedy"):
+        return Facts(NO_HORIZON, NO_PEAK, False)
+    floors = ("min_lr",) if kind in ("cosine_with_min_lr", "cosine_warmup_with_min_lr") else ()
+    return Facts(_lint_horizon if kind in HORIZON_TYPES else NO_HORIZON,
+                 _lint_peak if kind in NEEDS_WARMUP else NO_PEAK, True, counts=_lint_counts,
+                 warmup=_lint_warmup if kind in NEEDS_WARMUP else None, climbs=kind in CLIMBING, floors=floors)
+
+
 def _lambda_definition(kind: str) -> SchedulerDef:
     function, own, uses_w, uses_n, summary, formula, example = LAMBDAS[kind]
     return SchedulerDef(
@@ -522,7 +568,7 @@ def _lambda_definition(kind: str) -> SchedulerDef:
         example={"lr": 0.1, "epochs": 1200 if kind != "constant" else 100,
                  "scheduler": {"type": f"{LIBRARY}.{kind}", **example}},
         check=lambda p, kind=kind: check(kind, p),
-        library=LIBRARY, per_update=True, shown=shown(kind),
+        library=LIBRARY, per_update=True, shown=shown(kind), facts=_facts(kind),
     )
 
 
@@ -558,6 +604,7 @@ DEFINITIONS = tuple(
                                "metrics": "1 / (epoch + 1) if epoch < 8 else 0.125"}},
         check=lambda p: check("reduce_lr_on_plateau", p),
         extra_keys=(METRICS,), library=LIBRARY, per_update=True, shown=shown("reduce_lr_on_plateau"),
+        facts=_facts("reduce_lr_on_plateau"),
     ) if kind == "reduce_lr_on_plateau" else
     SchedulerDef(
         "greedy", "HF's GreedyLR: cut the lr on a plateau, raise it after improvements",
@@ -569,7 +616,7 @@ DEFINITIONS = tuple(
                  "scheduler": {"type": f"{LIBRARY}.greedy", "patience": 2, "factor": 0.5,
                                "metrics": "1 / (epoch + 1) if epoch < 20 else 0.05"}},
         check=lambda p: check("greedy", p),
-        extra_keys=(METRICS,), library=LIBRARY, per_update=True, shown=shown("greedy"),
+        extra_keys=(METRICS,), library=LIBRARY, per_update=True, shown=shown("greedy"), facts=_facts("greedy"),
     )
     for kind in ORDER)
 
@@ -657,7 +704,7 @@ class TrainerRun:
     notes: tuple = ()
 
     @property
-    def facts(self) -> tuple:
+    def shown(self) -> tuple:
         return (("num_training_steps", self.num_training_steps), ("num_warmup_steps", self.num_warmup_steps))
 
 
