@@ -513,7 +513,8 @@ def shown(kind: str):
 
 
 # ------------------------------------------------------------------------ what lint knows
-COUNTS = ("num_warmup_steps", "num_training_steps", "num_decay_steps", "num_stable_steps")
+# num_training_steps first: lint names the first count as the key of the horizon
+COUNTS = ("num_training_steps", "num_warmup_steps", "num_decay_steps", "num_stable_steps")
 HORIZON_TYPES = ("linear", "cosine", "cosine_with_restarts", "polynomial", "cosine_with_min_lr",
                  "cosine_warmup_with_min_lr", "warmup_stable_decay")
 CLIMBING = ("cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr")   # cos rises after N
