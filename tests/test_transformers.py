@@ -250,3 +250,37 @@ def test_golden_data_is_what_transformers_computes(transformers):
     the libraries installed (CI: torch 2.13.0, transformers 5.24.0)."""
     text = load_generator("make_transformers").render()
     assert text == (GOLDEN_DIR / "transformers.json").read_text(encoding="utf-8")
+
+
+# --- the README's section shows what lrsched prints ------------------------------------------
+def readme_section() -> str:
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Hugging Face schedules")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def test_the_readme_tables_are_what_lrsched_prints(cli, monkeypatch):
+    import re
+    import shlex
+
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    blocks = re.findall(r"```console\n\$ lrsched (table [^\n]*)\n(.*?)```", readme_section(), re.S)
+    assert len(blocks) == 2
+    for command, shown in blocks:
+        run = cli(*shlex.split(command))
+        assert run.code == 0 and run.out == shown, command
+
+
+def test_the_readme_note_and_counts_are_what_lrsched_says(cli, monkeypatch):
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    section = " ".join(readme_section().split())
+    run = cli("table", "configs/transformers-llm-finetune.yaml", "-f", "json", "--at", "0")
+    assert " ".join(run.err.split()) in section
+    assert '"num_training_steps": 1221, "num_warmup_steps": 37' in run.out
+    assert '"num_training_steps": 1221, "num_warmup_steps": 37`' in section
