@@ -284,3 +284,14 @@ def test_the_readme_note_and_counts_are_what_lrsched_says(cli, monkeypatch):
     assert " ".join(run.err.split()) in section
     assert '"num_training_steps": 1221, "num_warmup_steps": 37' in run.out
     assert '"num_training_steps": 1221, "num_warmup_steps": 37`' in section
+
+
+def test_a_transformers_schedule_drives_a_simulation(cli, write_spec):
+    """simulate --schedule: num_training_steps left out spans the simulation's rows."""
+    import json
+
+    path = write_spec("lr: 0.01\nscheduler: {type: transformers.linear, num_warmup_steps: 5}\n")
+    run = cli("simulate", "rosenbrock", "--schedule", path, "--steps", "20", "-O", "sgd", "--lr", "0.001",
+              "-f", "json")
+    assert run.code == 0, run
+    assert len(json.loads(run.out)[0]["path"]) == 21
