@@ -28,6 +28,8 @@ FIGURES = {
     "cyclic.png": ["configs/plot-cyclic.yaml", "--title", "CyclicLR modes driving Adam"],
     "units.png": ["configs/units-imagenet-warmup-cosine.yaml", "--title",
                   "ImageNet: 5 epochs of warmup, then cosine, per update and per epoch"],
+    "transformers.png": ["configs/transformers-vs-torch-cosine.yaml", "--title",
+                         "transformers.cosine vs CosineAnnealingLR, horizon 100"],
 }
 
 

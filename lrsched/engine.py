@@ -8,7 +8,7 @@ import numpy as np
 
 from lrsched.constraints import SchedulerList
 from lrsched.errors import SpecError
-from lrsched.spec import ScheduleSpec, SchedulerSpec, load_spec
+from lrsched.spec import ScheduleSpec, SchedulerSpec, load_spec, with_run_length
 from lrsched.schedules import Groups, Trace
 
 
@@ -22,7 +22,8 @@ class ScheduleResult:
     meaning beta1).  ``markers`` are the rows where the schedule changes phase.
     ``steps_per_epoch`` is the spec's count of optimizer updates an epoch (None without
     units); ``unit`` what a row is: ``step`` (an update) or ``epoch``; ``interval`` the spec's
-    ``interval`` when it gives one (None otherwise).
+    ``interval`` when it gives one (None otherwise).  ``shown`` are the (name, value) pairs
+    shown beside the run: a transformers schedule's num_training_steps and num_warmup_steps.
 
     >>> r = compute({"lr": 0.1, "epochs": 7, "scheduler": {"type": "MultiStepLR", "milestones": [2, 5]}})
     >>> r.name, r.scheduler, r.epochs, r.markers, r.momentum
@@ -38,6 +39,7 @@ class ScheduleResult:
     steps_per_epoch: int | None = None
     unit: str = "epoch"
     interval: str | None = None
+    shown: tuple = ()
 
     @property
     def epochs(self) -> int:
@@ -149,7 +151,14 @@ def compute(schedule, epochs: int | None = None) -> ScheduleResult:
         steps_per_epoch=units.steps_per_epoch,
         unit="step" if units.active else "epoch",
         interval=units.interval if units.interval_given else None,
+        shown=schedule.shown or _shown(stepped),
     )
+
+
+def _shown(scheduler: SchedulerSpec) -> tuple:
+    """What the scheduler's definition shows beside its run (none for most)."""
+    shown = scheduler.definition.shown
+    return () if shown is None else shown(scheduler.params)
 
 
 def _warmup_relative(schedule: ScheduleSpec, exc: SpecError) -> tuple:
@@ -180,7 +189,7 @@ def constructed_groups(schedule: ScheduleSpec) -> tuple:
     ``min_lr``...), then ``initial_lr`` where ``LRScheduler.__init__`` sets it by default (the
     group's lr).  SequentialLR's and ChainedScheduler's own constructors write none (their
     children are built before them), nor does ReduceLROnPlateau."""
-    scheduler, groups = schedule.scheduler, schedule.optimizer.group_state()
+    scheduler, groups = with_run_length(schedule.scheduler, schedule.rows), schedule.optimizer.group_state()
     definition = scheduler.definition
     if definition.stepper is None or any(isinstance(p.constraint, SchedulerList)
                                          for p in definition.params):

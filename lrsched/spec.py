@@ -18,12 +18,14 @@ from lrsched.limits import check_memory
 from lrsched.suggest import unknown
 from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules import Groups
+from lrsched.schedules.registry import RUN_LENGTH
+from lrsched.schedules.transformers import trainer_form
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.optimizers import optimizer_class
 from lrsched.io.yamlload import Document, dotted, load_yaml, read_source
 from lrsched.units import NO_UNITS, UNIT_KEYS, Units, Warmup, parse_units, parse_warmup
 
-SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler") + UNIT_KEYS
+SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler") + UNIT_KEYS + ("transformers",)
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
 # Keys a scheduler leaves in a param group that a resumed scheduler reads back.
 GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
@@ -84,6 +86,7 @@ class OptimizerSpec:
 
     type: str = "SGD"
     groups: tuple = (MappingProxyType({"lr": 0.001}),)
+    default_lr: float | None = None      # the constructor's lr (``optimizer.defaults["lr"]``)
 
     @property
     def momentum_key(self) -> str | None:
@@ -104,6 +107,7 @@ class OptimizerSpec:
             momentum_key=key,
             extra=tuple(MappingProxyType({k: g[k] for k in GROUP_STATE_KEYS[1:] if k in g})
                         for g in self.groups),
+            default_lr=self.default_lr,
         )
 
 
@@ -124,7 +128,9 @@ class SchedulerSpec:
 class ScheduleSpec:
     """One schedule: what ``lrsched table`` prints as one block.  ``units`` say what a row is
     (SPEC.md section 4; :data:`~lrsched.units.NO_UNITS`: a scheduler step, called epoch) and
-    ``warmup`` the LinearLR a ``warmup:`` key puts before the scheduler."""
+    ``warmup`` the LinearLR a ``warmup:`` key puts before the scheduler.  ``notes`` are what
+    the command says on stderr about the spec (keys it ignored); ``shown`` the (name, value)
+    pairs a table or plot shows beside the run (the Trainer form's N and W)."""
 
     name: str
     optimizer: OptimizerSpec
@@ -134,6 +140,8 @@ class ScheduleSpec:
     path: tuple = ()
     units: Units = NO_UNITS
     warmup: Warmup | None = None
+    notes: tuple = ()
+    shown: tuple = ()
 
     @property
     def rows(self) -> int | None:
@@ -144,10 +152,12 @@ class ScheduleSpec:
     @property
     def stepped(self) -> SchedulerSpec:
         """The scheduler that steps: the spec's, or with ``warmup:`` the SequentialLR of a
-        LinearLR and it that the warmup stands for."""
+        LinearLR and it that the warmup stands for; a keyword that defaults to the run's
+        length (transformers' num_training_steps) set to its rows."""
         if self.warmup is None:
-            return self.scheduler
-        return warmup_scheduler(self.scheduler, self.warmup, self.path + ("warmup",))
+            return with_run_length(self.scheduler, self.rows)
+        return with_run_length(warmup_scheduler(self.scheduler, self.warmup, self.path + ("warmup",)),
+                               self.rows)
 
     def with_epochs(self, epochs: int | None, *, key: str = "epochs") -> "ScheduleSpec":
         """This schedule over ``epochs`` rows (None: as the spec says), refused when the run
@@ -175,6 +185,37 @@ class SpecDocument:
                 raise SpecError(unknown("schedule", n, by_name), file=self.source, key="--schedule")
             picked.append(by_name[n])
         return replace(self, schedules=tuple(picked))
+
+
+def with_run_length(scheduler: SchedulerSpec, rows: int | None) -> SchedulerSpec:
+    """``scheduler`` (and its children) with every keyword left at ``RUN_LENGTH`` set to
+    ``rows`` (kept when the run's length is unknown)."""
+    if rows is None:
+        return scheduler
+    params, changed = dict(scheduler.params), False
+    for key, value in scheduler.params.items():
+        if value is RUN_LENGTH:
+            params[key], changed = rows, True
+        elif isinstance(value, tuple) and value and isinstance(value[0], SchedulerSpec):
+            children = tuple(with_run_length(c, rows) for c in value)
+            if any(a is not b for a, b in zip(children, value)):
+                params[key], changed = children, True
+    return replace(scheduler, params=MappingProxyType(params)) if changed else scheduler
+
+
+def per_update(scheduler: SchedulerSpec) -> SchedulerSpec | None:
+    """The first scheduler in ``scheduler`` (itself or a child) that steps after every
+    optimizer update whatever the spec's interval (transformers'), or None."""
+    if scheduler.definition.per_update:
+        return scheduler
+    for value in scheduler.params.values():
+        if isinstance(value, tuple):
+            for child in value:
+                if isinstance(child, SchedulerSpec):
+                    found = per_update(child)
+                    if found is not None:
+                        return found
+    return None
 
 
 def override_epochs(docs, epochs: int, *, key: str = "epochs") -> list:
@@ -254,7 +295,7 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
         raise origin.error((), f"the spec must be a mapping (key: value lines), got {describe_value(data)}")
     _no_unknown(data, TOP_KEYS, origin, ())
     if "schedules" not in data:
-        if "scheduler" not in data:
+        if "scheduler" not in data and "transformers" not in data:
             raise origin.error((), "missing key 'scheduler' (or 'schedules' for several): "
                                    "e.g. `scheduler: {type: StepLR, step_size: 3}`")
         return SpecDocument(origin.file, (_schedule(data, {}, origin, (), default_name),))
@@ -346,6 +387,8 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     epochs, epochs_path = pick("epochs")
     if epochs is not None:
         epochs = origin.check(Int(1), epochs, epochs_path)
+    if pick("transformers")[1] is not None:
+        return _trainer_schedule(entry, defaults, pick, origin, path, str(name))
     optimizer = _optimizer(entry, defaults, path, origin)
     units = parse_units(pick, origin.check, origin.error)
     rows = units.rows(epochs)
@@ -358,6 +401,13 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     if sched is None:
         raise origin.error(path, "missing key 'scheduler': e.g. `scheduler: {type: StepLR, step_size: 3}`")
     scheduler = parse_scheduler(sched, origin, sched_path)
+    stepping = per_update(scheduler)
+    if stepping is not None and units.active:    # transformers' schedules step every update
+        if units.interval_given and units.interval == "epoch":
+            raise origin.error(pick("interval")[1], f"{stepping.type} steps after every optimizer "
+                                                    f"update (as the Trainer steps it): interval: epoch "
+                                                    f"cannot go with it; drop interval or say step")
+        units = replace(units, interval="step")
     schedule = ScheduleSpec(str(name), optimizer, scheduler, epochs, origin, path, units)
     value, warmup_path = pick("warmup")
     if warmup_path is None:
@@ -374,6 +424,25 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     except SpecError as exc:
         raise origin.locate(exc, warmup_path) from None
     return schedule
+
+
+def _trainer_schedule(entry: dict, defaults: dict, pick, origin: Origin, path: tuple, name: str) -> ScheduleSpec:
+    """The Trainer form (SPEC.md section 5): ``transformers:`` TrainingArguments keys, parsed
+    and counted by :func:`lrsched.schedules.transformers.trainer_form`; the optimizer is the
+    Trainer's AdamW at ``learning_rate``, the rows its N updates."""
+    blocks = [(source["transformers"], base + ("transformers",))
+              for source, base in ((defaults, ()), (entry, path)) if "transformers" in source]
+    run = trainer_form(blocks, pick, origin.check, origin.error)
+    adamw = optimizer_class("AdamW")
+    optimizer = OptimizerSpec(adamw.name, (MappingProxyType({**adamw.defaults, "lr": run.learning_rate}),),
+                              default_lr=run.learning_rate)
+    try:
+        check_memory([(run.num_training_steps, 1)])
+    except SpecError as exc:
+        raise origin.locate(exc, blocks[-1][1]) from None
+    scheduler = parse_scheduler(run.scheduler, origin, run.scheduler_path)
+    units = Units(steps_per_epoch=run.steps_per_epoch, interval="step", max_steps=run.num_training_steps)
+    return ScheduleSpec(name, optimizer, scheduler, None, origin, path, units, notes=run.notes, shown=run.shown)
 
 
 def warmup_scheduler(scheduler: SchedulerSpec, warmup: Warmup, path: tuple) -> SchedulerSpec:
@@ -417,6 +486,7 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
     hyper = torch_class.defaults
     for k, v in merged.items():
         hyper[k] = _keyword(torch_class, k, v, origin, where[k], also)
+    default_lr = hyper["lr"]
     if groups_raw is None:
         groups = (MappingProxyType(hyper),)
     else:
@@ -435,7 +505,7 @@ def _optimizer(entry: dict, defaults: dict, path: tuple, origin: Origin) -> Opti
                     group[k] = _keyword(torch_class, k, v, origin, gpath + (i, k), GROUP_STATE_KEYS)
             groups.append(MappingProxyType(group))
         groups = tuple(groups)
-    return OptimizerSpec(torch_class.name, groups)
+    return OptimizerSpec(torch_class.name, groups, default_lr)
 
 
 def _keyword(torch_class, key, value, origin: Origin, path: tuple, also: tuple):
@@ -482,7 +552,7 @@ def parse_scheduler(mapping, origin: Origin, path: tuple) -> SchedulerSpec:
             definition.check(params)
         except SpecError as exc:
             raise origin.locate(exc, path) from None
-    return SchedulerSpec(definition.name, MappingProxyType(params), path)
+    return SchedulerSpec(definition.type, MappingProxyType(params), path)
 
 
 def _scheduler_list(value, origin: Origin, path: tuple) -> tuple:

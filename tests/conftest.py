@@ -12,12 +12,16 @@ import pytest
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
 
-# --- tests that need a live torch ----------------------------------------------------------
+# --- tests that need a live torch (or another library on top of it) -------------------------
 # They take the `torch` fixture (or, in older spelling, call pytest.importorskip("torch"));
 # either way they carry the `torch` marker, so `pytest -m torch` selects every one of them.
-# Without torch they are skipped; with LRSCHED_REQUIRE_TORCH=1 (CI, after installing it)
-# a skipped torch test is a failure, and so is any torch but the one the golden data is from.
+# Tests that need another library take its fixture (`transformers`, `timm`) and carry its
+# marker.  Without the library they are skipped; with LRSCHED_REQUIRE_TORCH=1 (CI, after
+# installing them) a skipped test of any of these markers is a failure, and so is any version
+# but the one the golden data is from.
 TORCH_VERSION = "2.13.0"
+LIBRARY_VERSIONS = {"transformers": "5.24.0", "timm": "1.0.31"}
+LIBRARY_MARKERS = ("torch", *LIBRARY_VERSIONS)
 REQUIRE_TORCH = os.environ.get("LRSCHED_REQUIRE_TORCH", "") not in ("", "0")
 
 
@@ -34,16 +38,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "torch" in getattr(item, "fixturenames", ()) or _imports_torch_itself(item):
             item.add_marker(pytest.mark.torch)
+        for library in LIBRARY_VERSIONS:
+            if library in getattr(item, "fixturenames", ()):
+                item.add_marker(getattr(pytest.mark, library))
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if REQUIRE_TORCH and report.skipped and item.get_closest_marker("torch") is not None:
+    if REQUIRE_TORCH and report.skipped and any(item.get_closest_marker(m) for m in LIBRARY_MARKERS):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = f"LRSCHED_REQUIRE_TORCH=1 and this torch test was skipped: {reason}"
+        report.longrepr = f"LRSCHED_REQUIRE_TORCH=1 and this library test was skipped: {reason}"
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +60,15 @@ def torch():
     if REQUIRE_TORCH:
         assert module.__version__.split("+")[0] == TORCH_VERSION, module.__version__
     module.set_num_threads(1)
+    return module
+
+
+@pytest.fixture(scope="session")
+def transformers(torch):
+    """The transformers module (``LIBRARY_VERSIONS``), or a skip when it is not installed."""
+    module = pytest.importorskip("transformers")
+    if REQUIRE_TORCH:
+        assert module.__version__ == LIBRARY_VERSIONS["transformers"], module.__version__
     return module
 
 

@@ -46,8 +46,18 @@ def test_refused_with_the_exact_message(path, monkeypatch):
 
 def test_every_registry_keyword_is_covered():
     covered = {header(p, make_corpus.COVERS) for p in FILES} - {None}
-    missing = [f"{d.name}.{p.name}" for d in REGISTRY.values() for p in d.params + d.extra_keys
-               if f"{d.name}.{p.name}" not in covered]
+    missing = [f"{d.type}.{p.name}" for d in REGISTRY.values() for p in d.params + d.extra_keys
+               if f"{d.type}.{p.name}" not in covered]
+    assert not missing, f"no corpus file for {', '.join(missing)}: {REGENERATE}"
+
+
+def test_every_trainer_key_is_covered():
+    """Every TrainingArguments key the Trainer form reads (SPEC.md section 5) has its bad
+    values in the corpus."""
+    from lrsched.schedules.transformers import TRAINER_PARAMS
+
+    covered = {header(p, make_corpus.COVERS) for p in FILES} - {None}
+    missing = [f"transformers.{p.name}" for p in TRAINER_PARAMS if f"transformers.{p.name}" not in covered]
     assert not missing, f"no corpus file for {', '.join(missing)}: {REGENERATE}"
 
 

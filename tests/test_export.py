@@ -19,6 +19,9 @@ from lrsched.engine import compute
 from lrsched.spec import load_spec
 
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "configs" / "lint").glob("*.yaml"))
+# export writes torch's schedulers so far (SPEC.md section 8: --to transformers / timm is to come);
+# the configs of other libraries' schedules are left out until it does
+TORCH_CONFIGS = [p for p in CONFIGS if not p.name.startswith(("transformers-", "timm-"))]
 
 
 def table_text(spec) -> str:
@@ -33,7 +36,7 @@ def golden_specs() -> list:
     return out
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+@pytest.mark.parametrize("path", TORCH_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_every_config_exports_a_script_that_compiles(path):
     text = script(path)
     compile(text, str(path) + ".py", "exec")        # compiled, not run: torch may be absent
@@ -126,7 +129,7 @@ def _cleanup():
         os.unlink(_FILES.pop())
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+@pytest.mark.parametrize("path", TORCH_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_config_scripts_print_the_table(torch, path):
     assert run_script(script(path)) == table_text(path)
 

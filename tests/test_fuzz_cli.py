@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, run_cli
 from lrsched.schedules import REGISTRY
+from lrsched.schedules.transformers import TRAINER_PARAMS, TRAINING_ARGUMENTS, UNIT_KEYS_HERE
 from lrsched.spec import TOP_KEYS
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.units import DERIVATION, INTERVALS, UNIT_PARAMS, WARMUP_PARAMS
@@ -232,7 +233,10 @@ def check(code: int, out: str, err: str, args) -> None:
     assert "Traceback" not in err, err
     assert "internal error" not in err, err
     if code == 0:
-        assert err == "", err
+        # the one thing a command may say about a spec it accepts: the Trainer form's note on
+        # the TrainingArguments keys it ignored
+        assert all(line.startswith("note: ") and ": transformers: ignoring " in line
+                   for line in err.splitlines()), err
         if args[:2] == ["-f", "json"]:
             assert isinstance(json.loads(out), list)
         _event("accepted")
@@ -289,7 +293,7 @@ EXTREMES = [0, -1, 1, 2, 2 ** 31, 2 ** 53, -2 ** 53, 2 ** 53 + 1, 2 ** 62, 2 ** 
             5e-324, -5e-324, 0.5, 1e-300, math.nan, math.inf, -math.inf, "x", "epoch", "1 / epoch", "", True, None,
             [], [1, 2], [1e308], {}, {"type": "StepLR"}, [2 ** 70], [-1e308, 1e308], [0.5, "x"]]
 
-PARAMS = [(d.name, p.name) for d in REGISTRY.values() for p in d.params + d.extra_keys]
+PARAMS = [(d.type, p.name) for d in REGISTRY.values() for p in d.params + d.extra_keys]
 
 
 @pytest.mark.parametrize("scheduler, keyword", PARAMS, ids=[f"{s}.{k}" for s, k in PARAMS])
@@ -322,6 +326,52 @@ def test_every_unit_key_with_extreme_values(key):
         args = ["-f", "json"] if i % 2 else ["-f", "plain", "--per", "epoch"]
         run = run_cli("table", "-", *args, stdin=yaml.safe_dump(spec))
         check(run.code, run.out, run.err, args)
+
+
+# ---- the Trainer form (SPEC.md section 5): every key it reads, with every extreme value
+
+TRAINER = {"transformers": {"learning_rate": 1e-4, "lr_scheduler_type": "cosine", "num_train_epochs": 1,
+                            "per_device_train_batch_size": 4}, "dataset_size": 100, "world_size": 2}
+TRAINER_KEYS = [p.name for p in TRAINER_PARAMS] + list(UNIT_KEYS_HERE)
+TRAINER_EXTREMES = EXTREMES + ["cosine", "greedy", "warmup_stable_decay", '{"num_cycles": 2}', "{oops",
+                               {"min_lr_rate": 0.1}, {"num_warmup_steps": 3}, {"power": 2.0, "lr_end": 0}]
+
+
+@pytest.mark.parametrize("keyword", TRAINER_KEYS)
+def test_every_trainer_key_with_extreme_values(keyword):
+    for value in TRAINER_EXTREMES:
+        spec = copy.deepcopy(TRAINER)
+        (spec if keyword in UNIT_KEYS_HERE else spec["transformers"])[keyword] = value
+        run = run_cli("table", "-", "-f", "json", stdin=yaml.safe_dump(spec))
+        check(run.code, run.out, run.err, ["-f", "json"])
+
+
+@st.composite
+def trainer_forms(draw):
+    """The Trainer form with random keys: the ones it reads (misspelt at times), other
+    TrainingArguments keys, top-level keys, and values of every kind."""
+    spec = copy.deepcopy(TRAINER)
+    for _ in range(draw(st.integers(0, 5))):
+        target = draw(st.sampled_from(["read", "read", "other", "top", "kwargs", "drop"]))
+        if target == "read":
+            key = draw(misspelt([p.name for p in TRAINER_PARAMS]))
+            spec["transformers"][key] = draw(NUMBERS | SCALARS | st.sampled_from(TRAINER_EXTREMES))
+        elif target == "other":
+            spec["transformers"][draw(st.sampled_from(TRAINING_ARGUMENTS))] = draw(SCALARS)
+        elif target == "top":
+            spec[draw(misspelt(list(TOP_KEYS)))] = draw(NUMBERS | SCALARS)
+        elif target == "kwargs":
+            spec["transformers"]["lr_scheduler_kwargs"] = draw(
+                st.dictionaries(misspelt(KEYWORDS), NUMBERS | SCALARS, max_size=3) | VALUES)
+        elif spec["transformers"]:
+            spec["transformers"].pop(draw(st.sampled_from(sorted(spec["transformers"]))))
+    return spec
+
+
+@settings(FUZZ, max_examples=200)
+@given(trainer_forms(), ARGS)
+def test_any_trainer_form_ends_cleanly(doc, args):
+    table_of_document(doc, args)
 
 
 # ---- --every and --at: whatever a user types, its rows or one `error: --at:` line

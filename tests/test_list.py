@@ -15,7 +15,25 @@ def test_the_overview_names_every_scheduler_optimizer_and_function():
     run = run_cli("list")
     assert run.code == 0, run
     for name in [*REGISTRY, *TORCH_OPTIMIZERS, *FUNCTIONS]:
+        if name in REGISTRY and REGISTRY[name].library != "torch":
+            name = REGISTRY[name].name                  # under its library's title
         assert name in run.out, name
+
+
+def test_the_overview_groups_the_schedulers_by_library():
+    out = run_cli("list").out
+    torch_at, hf_at = out.index("Schedulers (torch.optim.lr_scheduler)"), out.index("Hugging Face transformers")
+    assert torch_at < out.index("ReduceLROnPlateau") < hf_at < out.index("warmup_stable_decay") < out.index("Optimizers")
+    assert "type: transformers.NAME" in out
+    assert "max(0, 0.5 * (1 + cos(" in out.replace("\n", " ")      # the formulas are there
+
+
+def test_a_transformers_type_in_full():
+    run = run_cli("list", "transformers.cosine")
+    assert run.out.startswith("transformers.cosine: linear warmup from 0, then a cosine to 0")
+    for words in ("num_warmup_steps", "num_training_steps", "the run's rows", "num_cycles", "0.5",
+                  "formula: lr_s = initial_lr * lambda(s)", "type: transformers.cosine"):
+        assert words in run.out, words
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

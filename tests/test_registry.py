@@ -13,8 +13,13 @@ from lrsched.spec import load_spec
 
 
 def test_registry_is_torchs_fifteen_in_the_documented_order():
-    assert tuple(REGISTRY) == ORDER
-    assert all(REGISTRY[name].name == name and REGISTRY[name].type == name for name in REGISTRY)
+    """torch's fifteen first, in its documentation's order, named without a namespace; then
+    the other libraries' types, namespaced."""
+    assert tuple(REGISTRY)[:len(ORDER)] == ORDER
+    assert all(REGISTRY[name].name == name and REGISTRY[name].type == name for name in ORDER)
+    others = tuple(REGISTRY)[len(ORDER):]
+    assert others and all(REGISTRY[t].type == t == f"{REGISTRY[t].library}.{REGISTRY[t].name}"
+                          and REGISTRY[t].library != "torch" for t in others)
 
 
 @pytest.mark.parametrize("spelling", ["StepLR", "steplr", "STEPLR", "torch.StepLR", "Torch.steplr"])
@@ -54,11 +59,16 @@ def test_another_librarys_definitions_are_namespaced():
         registry.lookup("cosine")
 
 
+# the schedulers whose step() takes the metric: no stepper a composite could drive
+METRIC_DRIVEN = ("ReduceLROnPlateau", "transformers.reduce_lr_on_plateau", "transformers.greedy")
+
+
 def test_every_definition_runs_one_way():
-    """A stepper (its standalone run derived from it), or -- ReduceLROnPlateau only -- a compute."""
+    """A stepper (its standalone run derived from it), or -- the metric-driven ones only
+    (ReduceLROnPlateau, and transformers' plateau and GreedyLR) -- a compute."""
     for name, definition in REGISTRY.items():
-        assert (definition.stepper is None) == (name == "ReduceLROnPlateau")
-        assert (definition.compute is None) == (name != "ReduceLROnPlateau")
+        assert (definition.stepper is None) == (name in METRIC_DRIVEN)
+        assert (definition.compute is None) == (name not in METRIC_DRIVEN)
 
 
 def test_a_definition_needs_exactly_one_way_to_run():
@@ -93,7 +103,7 @@ def test_every_definition_is_documented_with_a_valid_example():
     for definition in REGISTRY.values():
         assert definition.summary and definition.formula and definition.example
         assert all(p.doc for p in definition.params + definition.extra_keys)
-        assert load_spec(definition.example).schedules[0].scheduler.type == definition.name
+        assert load_spec(definition.example).schedules[0].scheduler.type == definition.type
 
 
 def test_lambdalr_alone_and_as_a_child_are_one_stepper():
@@ -109,7 +119,7 @@ def test_lambdalr_alone_and_as_a_child_are_one_stepper():
 
 @pytest.mark.parametrize("name, words", [
     ("CosineLRScheduler", "'CosineLRScheduler' is a timm schedule, not a torch scheduler; in torch's terms: CosineAnnealingLR"),
-    ("get_cosine_schedule_with_warmup", "is a transformers schedule, not a torch scheduler; in torch's terms: SequentialLR of LinearLR (warmup) and CosineAnnealingLR"),
+    ("get_cosine_schedule_with_warmup", "is a transformers schedule: write type: transformers.cosine (in torch's terms: SequentialLR of LinearLR (warmup) and CosineAnnealingLR)"),
     ("cosine", "'cosine' is a transformers schedule"),
     ("COSINEDECAY", "is a Keras schedule"),
 ])

@@ -38,6 +38,9 @@ def read_specs(paths, *, schedules=(), epochs: int | None = None) -> list[SpecDo
         docs = _select(docs, schedules)
     if epochs is not None:
         docs = override_epochs(docs, epochs, key="--epochs")
+    for doc in docs:        # what a spec's reading set aside (the Trainer form's ignored keys)
+        for note in dict.fromkeys(note for schedule in doc.schedules for note in schedule.notes):
+            click.echo(f"note: {doc.source}: {note}", err=True)
     return docs
 
 

@@ -20,14 +20,32 @@ def _keywords(definition: SchedulerDef) -> str:
     return ", ".join(parts)
 
 
+# how each library's schedulers are titled in the overview (torch's first, then the others)
+LIBRARY_TITLES = {"torch": "Schedulers (torch.optim.lr_scheduler)",
+                  "transformers": "Hugging Face transformers 5.24.0 (get_scheduler; type: transformers.NAME)"}
+
+
+def _library_table(library: str, definitions) -> Table:
+    """One library's schedulers, by name (the title says how a spec's type writes them):
+    torch's with what each does; another library's with its formula under that too."""
+    table = Table(title=LIBRARY_TITLES.get(library, f"Schedulers ({library})"), title_justify="left",
+                  header_style="bold", box=None, pad_edge=False)
+    table.add_column("type", style="bold cyan", no_wrap=True)
+    table.add_column("what it does")
+    table.add_column("keywords (default)", style="dim")
+    for definition in definitions:
+        what = escape(definition.summary)
+        if library != "torch":
+            what = Text.assemble(definition.summary, "\n", (definition.formula, "dim"))
+        table.add_row(definition.name, what, escape(_keywords(definition)))   # the title says the type
+    return table
+
+
 def overview():
-    schedulers = Table(title="Schedulers (torch.optim.lr_scheduler)", title_justify="left",
-                       header_style="bold", box=None, pad_edge=False)
-    schedulers.add_column("type", style="bold cyan", no_wrap=True)
-    schedulers.add_column("what it does")
-    schedulers.add_column("keywords (default)", style="dim")
+    libraries: dict = {}
     for definition in REGISTRY.values():
-        schedulers.add_row(definition.name, escape(definition.summary), escape(_keywords(definition)))
+        libraries.setdefault(definition.library, []).append(definition)
+    schedulers, *others = [_library_table(library, defs) for library, defs in libraries.items()]
 
     optimizers = Table(title="Optimizers (torch.optim)", title_justify="left",
                        header_style="bold", box=None, pad_edge=False)
@@ -40,7 +58,10 @@ def overview():
         cycled = {"betas": "betas[0]", "momentum": "momentum"}.get(torch_class.momentum_key, "- (refused)")
         optimizers.add_row(name, repr(torch_class.defaults["lr"]), cycled, "yes" if name in simulated else "")
 
-    parts = [schedulers, Text(""), optimizers]
+    parts = [schedulers]
+    for table in others:
+        parts += [Text(""), table]
+    parts += [Text(""), optimizers]
     functions = _functions_table()
     if functions is not None:
         parts += [Text(""), functions]
@@ -49,7 +70,7 @@ def overview():
 
 
 def scheduler_detail(definition: SchedulerDef):
-    table = Table(title=escape(f"{definition.name}: {definition.summary}"), title_justify="left",
+    table = Table(title=escape(f"{definition.type}: {definition.summary}"), title_justify="left",
                   header_style="bold", box=None, pad_edge=False)
     table.add_column("keyword", style="bold cyan", no_wrap=True)
     table.add_column("default", no_wrap=True)

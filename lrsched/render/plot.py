@@ -137,8 +137,16 @@ def x_axis(results: Sequence[ScheduleResult], main: str | None = None):
     return "epoch", [r.steps_per_epoch if r.unit == "step" else 1 for r in results], second
 
 
+SHOWN_SYMBOLS = {"num_training_steps": "N", "num_warmup_steps": "W"}
+
+
 def group_label(result: ScheduleResult, group: int) -> str:
-    return result.name if result.lr.shape[1] == 1 else f"{result.name} [group {group}]"
+    """A curve's legend label: the schedule's name, its group, and its counts (``N=306, W=10``
+    for a transformers schedule)."""
+    label = result.name if result.lr.shape[1] == 1 else f"{result.name} [group {group}]"
+    if result.shown:
+        label += " (" + ", ".join(f"{SHOWN_SYMBOLS.get(k, k)}={v}" for k, v in result.shown) + ")"
+    return label
 
 
 # ----------------------------------------------------------------------------- figure

@@ -137,7 +137,7 @@ def rich_table(results: Sequence[ScheduleResult], *, max_rows: int | None = None
         table = _new_table([columns[i] for i in part], [widths[i] for i in part], index=index)
         _add_rows(table, [columns[i] for i in part], 0, shown, fmt, rows)
         tables.append(table)
-    notes = []
+    notes = [f"{r.name}: " + ", ".join(f"{k} {v}" for k, v in r.shown) for r in results if r.shown]
     if fmt is short:
         notes.append(f"numbers shown to {SHORT_DIGITS} significant digits to fit the terminal; "
                      "--format plain, csv or json prints every digit")

@@ -144,14 +144,17 @@ def _one_line(text: str) -> str:
 
 def json_text(results: Sequence[ScheduleResult], rows=None) -> Iterator[str]:
     """A JSON list, one object per schedule: name, unit (what a row is: ``epoch`` or
-    ``step``), steps_per_epoch (or null), lr[row][group], momentum or null; with ``rows`` (as
+    ``step``), steps_per_epoch (or null), the counts the result shows where it has them
+    (``num_training_steps``, ``num_warmup_steps`` of a transformers schedule),
+    lr[row][group], momentum or null; with ``rows`` (as
     :func:`plain_lines`) only those rows, and ``"rows"``: their numbers."""
     yield "["
     for i, result in enumerate(results):
         picks = _rows_of(rows, i)
         spe = "null" if result.steps_per_epoch is None else str(result.steps_per_epoch)
         yield (("," if i else "") + "\n  {\"name\": " + _json_string(result.name)
-               + f", \"unit\": \"{result.unit}\", \"steps_per_epoch\": {spe}, \"lr\": [")
+               + f", \"unit\": \"{result.unit}\", \"steps_per_epoch\": {spe}"
+               + "".join(f", \"{name}\": {value!r}" for name, value in result.shown) + ", \"lr\": [")
         yield from _json_matrix(result.lr, picks)
         yield "], \"momentum\": "
         if result.momentum is None:

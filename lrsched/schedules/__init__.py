@@ -8,7 +8,8 @@ are a module of their own, registered here beside them.
 
 from __future__ import annotations
 
-from lrsched.schedules import chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step
+from lrsched.schedules import (chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step,
+                               transformers)
 from lrsched.schedules.registry import Registry, SchedulerDef
 from lrsched.schedules.stepper import Groups, Trace
 
@@ -20,7 +21,7 @@ ORDER = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", 
 _TORCH = {d.name: d for family in (lambda_, step, chainable, cosine, cyclic, onecycle, compose, plateau)
           for d in family.DEFINITIONS}
 
-REGISTRY = Registry(_TORCH[name] for name in ORDER)
+REGISTRY = Registry([*(_TORCH[name] for name in ORDER), *transformers.DEFINITIONS])
 
 
 def lookup(name) -> SchedulerDef:

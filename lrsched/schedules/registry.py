@@ -115,6 +115,17 @@ def children_peak(spec, base):
     return np.max(peaks, axis=0) if peaks else None
 
 
+class _RunLength:
+    """The default of a keyword that counts the run's rows (transformers' num_training_steps):
+    the spec fills it in once the run's length is known (``ScheduleSpec.stepped``)."""
+
+    def __repr__(self) -> str:
+        return "the run's rows"
+
+
+RUN_LENGTH = _RunLength()
+
+
 @dataclass(frozen=True)
 class SchedulerDef:
     """A scheduler as the registry knows it.
@@ -127,7 +138,10 @@ class SchedulerDef:
     standalone run (:meth:`run`).  The one exception is ReduceLROnPlateau: its ``step()``
     needs the metric, which the composites cannot pass, so it has no stepper (they refuse
     it) and ``compute(params, groups, rows)`` gives its run instead.  ``library`` is the
-    namespace of ``type`` (torch's names need none).
+    namespace of ``type`` (torch's names need none).  ``per_update``: the scheduler steps after
+    every optimizer update whatever the spec's default interval (transformers' schedules);
+    ``shown(params)`` gives the (name, value) pairs a table or plot shows beside the run
+    (transformers' num_training_steps and num_warmup_steps).
     """
 
     name: str
@@ -141,6 +155,8 @@ class SchedulerDef:
     extra_keys: tuple[Param, ...] = ()
     library: str = DEFAULT_LIBRARY
     facts: Facts | None = None
+    per_update: bool = False
+    shown: Callable[[Mapping[str, Any]], tuple] | None = None
 
     def __post_init__(self) -> None:
         if (self.stepper is None) == (self.compute is None):

@@ -31,7 +31,9 @@ class Groups:
     ``lr`` is each group's ``lr``; ``initial_lr`` is ``group.get("initial_lr")`` (None where
     absent); ``momentum`` is each group's ``momentum`` (or ``betas[0]``, per
     ``momentum_key``), None when the optimizer has neither; ``extra`` holds any other keys a
-    resumed scheduler reads (OneCycleLR's ``max_lr``...).
+    resumed scheduler reads (OneCycleLR's ``max_lr``...); ``default_lr`` is the optimizer's
+    ``defaults["lr"]`` (the constructor's ``lr``, which param groups may override), None
+    when unknown (then the first group's lr stands for it).
     """
 
     optimizer: str
@@ -40,10 +42,16 @@ class Groups:
     momentum: np.ndarray | None
     momentum_key: str | None
     extra: tuple = ()
+    default_lr: float | None = None
 
     @property
     def n(self) -> int:
         return len(self.lr)
+
+    @property
+    def defaults_lr(self) -> float:
+        """``optimizer.defaults["lr"]``, as the optimizer holds it (transformers reads it)."""
+        return float(self.lr[0]) if self.default_lr is None else self.default_lr
 
     def base_lrs(self, last_epoch: int) -> np.ndarray:
         """torch's ``base_lrs``: ``initial_lr``, set from ``lr`` when starting fresh

@@ -81,7 +81,9 @@ def schedule_tables(schedule: ScheduleSpec, runs, steps: int) -> ScheduleTables:
         alike = (name, tuple((k, repr(v)) for k, v in sorted(hyper.items())), first)
         if alike not in cache:
             spec = replace(schedule, optimizer=OptimizerSpec(name, (MappingProxyType(dict(hyper)),)))
-            cache[alike] = _rows(spec, name, first, steps), constructed_groups(spec)[0]
+            # sized like the run (a keyword defaulting to the run's length needs one)
+            sized = with_rows(spec, first + steps + 1)
+            cache[alike] = _rows(spec, name, first, steps), constructed_groups(sized)[0]
         result, group_keys = cache[alike]
         lr[:, i] = result.lr[first:, 0]
         keys.append(group_keys)

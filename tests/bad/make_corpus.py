@@ -42,6 +42,7 @@ from lrsched.schedules import REGISTRY  # noqa: E402
 from lrsched import constraints as P  # noqa: E402
 from lrsched.optimizers import TORCH_OPTIMIZERS  # noqa: E402
 from lrsched.units import DERIVATION, UNIT_PARAMS, WARMUP_PARAMS  # noqa: E402
+from lrsched.schedules.transformers import TRAINER_PARAMS  # noqa: E402
 
 EXPECT = "# expect: "
 COVERS = "# covers: "
@@ -133,8 +134,8 @@ def param_cases():
             for kind, value in bad_values(param.constraint, good):
                 spec = copy.deepcopy(base)
                 spec["scheduler"][param.name] = value
-                name = f"param-{definition.name.lower()}-{param.name.lower()}-{kind}.yaml"
-                yield name, spec, f"{definition.name}.{param.name}"
+                name = f"param-{definition.type.lower()}-{param.name.lower()}-{kind}.yaml"
+                yield name, spec, f"{definition.type}.{param.name}"
 
 
 def optimizer_cases():
@@ -199,6 +200,22 @@ def units_cases():
             yield name, spec, f"warmup.{param.name}"
 
 
+TRAINER_EXAMPLE = {"transformers": {"learning_rate": 2e-5, "lr_scheduler_type": "cosine", "warmup_steps": 0.03,
+                                    "num_train_epochs": 2, "per_device_train_batch_size": 8},
+                   "dataset_size": 1000, "world_size": 2}
+
+
+def trainer_cases():
+    """(file name, spec mapping, covers) for every TrainingArguments key the Trainer form
+    reads (SPEC.md section 5), with each bad-value kind of its constraint."""
+    for param in TRAINER_PARAMS:
+        good = TRAINER_EXAMPLE["transformers"].get(param.name, param.default)
+        for kind, value in bad_values(param.constraint, good):
+            spec = copy.deepcopy(TRAINER_EXAMPLE)
+            spec["transformers"][param.name] = value
+            yield f"trainer-{param.name.lower()}-{kind}.yaml", spec, f"transformers.{param.name}"
+
+
 def dump(spec: dict) -> str:
     """Block-style YAML, one keyword per line, so that each error has its own line."""
     class Dumper(yaml.SafeDumper):
@@ -253,6 +270,39 @@ CLASS_CASES: list[tuple[str, str, object]] = [
     ("structure-transformers-schedule.yaml", "structure",
      "lr: 0.01\nepochs: 9\nscheduler:\n  type: get_cosine_schedule_with_warmup\n"),
     ("structure-unknown-keyword.yaml", "structure", STEP + "  gama: 0.5\n"),
+    ("structure-transformers-bare-name.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: cosine\n"),
+    ("structure-transformers-misspelt.yaml", "structure",
+     "lr: 0.01\nepochs: 9\nscheduler:\n  type: transformers.cosin\n  num_warmup_steps: 2\n"),
+    ("units-transformers-interval-epoch.yaml", "units",
+     "lr: 0.01\nepochs: 3\nsteps_per_epoch: 10\ninterval: epoch\nscheduler:\n  type: transformers.linear\n"
+     "  num_warmup_steps: 2\n"),
+    ("trainer-not-mapping.yaml", "trainer", "transformers: cosine\ndataset_size: 1000\n"),
+    ("trainer-near-miss.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  warmup_step: 10\ndataset_size: 1000\n"),
+    ("trainer-unknown-key.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  frobnicate: 1\ndataset_size: 1000\n"),
+    ("trainer-world-size-inside.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  world_size: 8\ndataset_size: 1000\n"),
+    ("trainer-unknown-type.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n".replace("cosine", "cosine_annealing") + "dataset_size: 1000\n"),
+    ("trainer-plateau.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n".replace("cosine", "reduce_lr_on_plateau") + "dataset_size: 1000\n"),
+    ("trainer-with-lr.yaml", "trainer", "lr: 0.1\ntransformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\ndataset_size: 1000\n"),
+    ("trainer-with-scheduler.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\ndataset_size: 1000\nscheduler: {type: StepLR, step_size: 2}\n"),
+    ("trainer-with-batch-size.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\ndataset_size: 1000\nbatch_size: 8\n"),
+    ("trainer-negative-warmup.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  warmup_steps: -5\ndataset_size: 1000\n"),
+    ("trainer-kwargs-json.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  lr_scheduler_kwargs: '{num_cycles: 2}'\ndataset_size: 1000\n"),
+    ("trainer-kwargs-string.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  lr_scheduler_kwargs: num_cycles=2\ndataset_size: 1000\n"),
+    ("trainer-kwargs-warmup.yaml", "trainer",
+     "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  lr_scheduler_kwargs:\n    num_warmup_steps: 5\ndataset_size: 1000\n"),
+    ("trainer-kwargs-unknown.yaml", "trainer",
+     "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  lr_scheduler_kwargs:\n    num_cycle: 2\ndataset_size: 1000\n"),
+    ("trainer-kwargs-bad-value.yaml", "trainer",
+     "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  lr_scheduler_kwargs:\n    num_cycles: fast\ndataset_size: 1000\n"),
+    ("trainer-min-lr-missing.yaml", "trainer",
+     "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n".replace("cosine", "cosine_with_min_lr") + "dataset_size: 1000\n"),
+    ("trainer-no-length.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n"),
+    ("trainer-world-size-alone.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\nworld_size: 8\n"),
+    ("trainer-max-steps-zero.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  max_steps: 0\ndataset_size: 1000\n"),
+    ("trainer-zero-epochs.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n".replace("num_train_epochs: 2", "num_train_epochs: 0")
+     + "dataset_size: 1000\n"),
+    ("trainer-drop-last-empty.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\n  dataloader_drop_last: true\ndataset_size: 7\nworld_size: 2\n"),
+    ("trainer-steps-and-dataset.yaml", "trainer", "transformers:\n  learning_rate: 2.0e-5\n  lr_scheduler_type: cosine\n  num_train_epochs: 2\n  per_device_train_batch_size: 8\ndataset_size: 1000\nsteps_per_epoch: 10\n"),
     ("structure-missing-required.yaml", "structure", "lr: 0.01\nepochs: 9\nscheduler:\n  type: StepLR\n"),
     ("structure-schedules-empty.yaml", "structure", "lr: 0.01\nepochs: 9\nschedules: []\n"),
     ("structure-schedules-mapping.yaml", "structure", "lr: 0.01\nepochs: 9\nschedules:\n  a: {scheduler: {type: StepLR, step_size: 3}}\n"),
@@ -439,6 +489,25 @@ CROSS_CASES: dict[str, list[tuple[str, dict]]] = {
     "MultiplicativeLR": [("lambda-count", {"__optimizer__": {"type": "SGD", "param_groups": [{"lr": 0.1}]},
                                            "lr_lambda": ["0.9", "0.8"]})],
     "LinearLR": [("resume-without-initial-lr", {"last_epoch": 3})],
+    # transformers' refusals (get_scheduler's and each function's), as spec errors
+    "transformers.linear": [("no-warmup", {"num_warmup_steps": None}),
+                            ("training-null", {"num_training_steps": "__null__"}),
+                            ("resume-without-initial-lr", {"last_epoch": 3})],
+    "transformers.cosine": [("negative-warmup", {"num_warmup_steps": -10})],
+    "transformers.polynomial": [("lr-end-above-lr", {"lr_end": 0.5}),
+                                ("training-equals-warmup", {"num_training_steps": 100}),
+                                ("negative-power", {"power": -1.0, "num_training_steps": 1000})],
+    "transformers.cosine_with_min_lr": [("both-min-lrs", {"min_lr": 0.01}),
+                                        ("neither-min-lr", {"min_lr_rate": None})],
+    "transformers.cosine_warmup_with_min_lr": [("neither-min-lr", {"min_lr_rate": None})],
+    "transformers.warmup_stable_decay": [("no-decay-steps", {"num_decay_steps": None}),
+                                         ("no-length", {"num_training_steps": "__null__"}),
+                                         ("warmup-type", {"warmup_type": "exponential"}),
+                                         ("decay-type", {"decay_type": "1_sqrt"})],
+    "transformers.greedy": [("metrics-missing", {"metrics": None}),
+                            ("min-lr-count", {"min_lr": [0.001, 0.002]}),
+                            ("smooth-empty-window", {"smooth": True, "window_size": 0})],
+    "transformers.reduce_lr_on_plateau": [("metrics-short", {"metrics": [1.0, 0.5]})],
 }
 
 
@@ -456,6 +525,8 @@ def cross_cases():
                     spec["epochs"] = value
                 elif value is None:
                     spec["scheduler"].pop(key, None)
+                elif value == "__null__":        # an explicit null, not a missing key
+                    spec["scheduler"][key] = None
                 else:
                     spec["scheduler"][key] = value
             yield f"cross-{scheduler.lower()}-{kind}.yaml", dump(spec)
@@ -466,7 +537,7 @@ def cross_cases():
 def all_cases() -> list[tuple[str, str, bytes]]:
     """(file name, header lines after `expect`, body bytes) of every case."""
     cases = []
-    for name, spec, covers in (*param_cases(), *optimizer_cases(), *units_cases()):
+    for name, spec, covers in (*param_cases(), *optimizer_cases(), *units_cases(), *trainer_cases()):
         cases.append((name, COVERS + covers + "\n", dump(spec).encode("utf-8")))
     for name, kind, text in CLASS_CASES:
         cases.append((name, f"# class: {kind}\n", text if isinstance(text, bytes) else text.encode("utf-8")))
