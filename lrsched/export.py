@@ -37,14 +37,20 @@ def script(spec, *, to: str | None = None, source: str | None = None) -> str:
     from lrsched.spec import SpecDocument, load_spec
 
     document = spec if isinstance(spec, SpecDocument) else load_spec(spec)
-    libraries = {library_of(s.stepped) for s in document.schedules}
-    target = to or (libraries.pop() if len(libraries) == 1 else "torch")
+    used = set().union(*(libraries_of(s.stepped) for s in document.schedules))
+    others = sorted(used - {"torch"})
+    target = to or (others[0] if len(others) == 1 else "torch")
     if target not in TARGETS:
         raise SpecError(f"must be one of {', '.join(TARGETS)}, got {target!r}", key="--to")
-    foreign = sorted({library_of(s.stepped) for s in document.schedules} - {target})
-    if target != "torch" or foreign:
-        raise SpecError(f"this spec's schedulers are {', '.join(foreign or [library_of(document.schedules[0].stepped)])}'s; "
-                        f"--to {target} exports {target}'s schedules", key="--to")
+    if len(others) > 1:
+        raise SpecError(f"this spec mixes {' and '.join(others)} schedules; export writes one library's "
+                        f"script: split it into a spec per library", key="--to")
+    if others and target != others[0]:
+        raise SpecError(f"this spec's schedulers include {others[0]}'s; export them with --to {others[0]}",
+                        key="--to")
+    if target != "torch" and target not in used:
+        raise SpecError(f"this spec's schedulers are torch's; --to {target} exports {target}'s schedules",
+                        key="--to")
     name = source or document.source
     writer = _Script()
     several = len(document.schedules) > 1
@@ -53,13 +59,12 @@ def script(spec, *, to: str | None = None, source: str | None = None) -> str:
     return writer.text(name, several)
 
 
-def library_of(scheduler) -> str:
-    """The library a scheduler (and every child of it) comes from: ``torch`` unless all of it
-    is another one's."""
+def libraries_of(scheduler) -> set:
+    """The libraries a scheduler and its children come from (``torch``, ``transformers``...)."""
     found = {scheduler.definition.library}
     for child in scheduler.params.get("schedulers") or ():
-        found.add(library_of(child))
-    return found.pop() if len(found) == 1 else "torch"
+        found |= libraries_of(child)
+    return found
 
 
 class _Script:
@@ -67,6 +72,7 @@ class _Script:
 
     def __init__(self) -> None:
         self.math = False
+        self.transformers: set = set()       # names imported from transformers
         self.body: list[str] = []
 
     def text(self, source: str, several: bool) -> str:
@@ -76,7 +82,10 @@ class _Script:
                 f"Running it prints exactly what `lrsched table {_one_line(source)} --format plain` prints.",
                 '"""', ""]
         imports = (["import math", ""] if self.math else []) + ["import torch",
-                                                                "from torch.optim import lr_scheduler", ""]
+                                                                "from torch.optim import lr_scheduler"]
+        if self.transformers:
+            imports.append(f"from transformers import {', '.join(sorted(self.transformers))}")
+        imports.append("")
         return "\n".join(head + imports + self.body).rstrip("\n") + "\n"
 
     # -- one schedule
@@ -90,6 +99,7 @@ class _Script:
         if several:
             out += [f"print({_string('# ' + _one_line(schedule.name))})", ""]
         out.append(RULE[:4] + " construction: paste this part into your training script " + "-" * 27)
+        out += _shown_comments(schedule)
         out += self.optimizer(schedule)
         names = _Names()
         out += self.scheduler(schedule.stepped, names, top=True, schedule=schedule)
@@ -105,10 +115,14 @@ class _Script:
         torch_class = optimizer_class(spec.type)
         defaults = torch_class.defaults
         groups = spec.groups
-        shared = {k: groups[0][k] for k in defaults if k in groups[0]
+        shared = {k: groups[0][k] for k in defaults if k in groups[0] and k != "lr"
                   and all(k in g and _same(g[k], groups[0][k]) for g in groups)}
-        keywords = {k: v for k, v in shared.items() if k == "lr" or not _same(v, defaults[k])}
-        own = [{k: v for k, v in g.items() if k not in shared} for g in groups]
+        # the constructor's lr is optimizer.defaults["lr"] (which some schedulers read); a
+        # group with another lr says so
+        lr = spec.default_lr if spec.default_lr is not None else groups[0]["lr"]
+        keywords = {"lr": lr, **{k: v for k, v in shared.items() if not _same(v, defaults[k])}}
+        own = [{k: v for k, v in g.items() if k not in shared and not (k == "lr" and _same(v, lr))}
+               for g in groups]
         call = f"optimizer = torch.optim.{torch_class.name}"
         if len(groups) == 1 and not own[0]:
             return ["params = [torch.nn.Parameter(torch.zeros(1))]  # stand-in: your model.parameters()",
@@ -126,6 +140,8 @@ class _Script:
         """Lines that build ``spec`` (children first, as torch needs them) into a variable:
         ``scheduler`` for the top one."""
         definition = spec.definition
+        if definition.library == "transformers":
+            return self.transformers_scheduler(spec, names, top=top, schedule=schedule)
         lines, keywords, children = [], [], None
         for param in definition.params:
             value = spec.params[param.name]
@@ -152,6 +168,42 @@ class _Script:
         lines.append(f"{variable} = lr_scheduler.{definition.name}({', '.join(arguments)}){note}")
         names.last = variable
         return lines
+
+    def transformers_scheduler(self, spec, names: "_Names", *, top: bool, schedule) -> list[str]:
+        """A ``transformers.NAME`` scheduler, as HF builds it: ``get_scheduler(NAME, ...)``
+        with the counts it takes and the type's own keywords (a resumed one, ``last_epoch``,
+        through the type's own function, which get_scheduler cannot pass it to)."""
+        definition = spec.definition
+        p = spec.params
+        counts, own = [], []
+        for param in definition.params:
+            value = p[param.name]
+            if isinstance(param.constraint, Metrics) or param.name == "last_epoch":
+                continue
+            if param.name in ("num_warmup_steps", "num_training_steps"):
+                if value is not None:
+                    counts.append(f"{param.name}={_number(value)}")
+                continue
+            if not param.required and _same(value, param.default):
+                continue
+            own.append((param.name, self.value(param, value)))
+        variable = "scheduler" if top else names.new(definition.name, spec, schedule)
+        names.last = variable
+        if p.get("last_epoch", -1) != -1:
+            from lrsched.schedules.transformers import NEEDS_TRAINING, NEEDS_WARMUP
+
+            function = HF_FUNCTIONS[definition.name]
+            self.transformers.add(function)
+            takes = {"num_warmup_steps": definition.name in NEEDS_WARMUP,
+                     "num_training_steps": definition.name in NEEDS_TRAINING | {"warmup_stable_decay"}}
+            counts = [c for c in counts if takes[c.split("=")[0]]]
+            arguments = ["optimizer", *counts, *(f"{k}={v}" for k, v in own), f"last_epoch={p['last_epoch']}"]
+            return [f"{variable} = {function}({', '.join(arguments)})"]
+        self.transformers.add("get_scheduler")
+        arguments = [_string(definition.name), "optimizer", *counts]
+        if own:
+            arguments.append("scheduler_specific_kwargs={" + ", ".join(f"{_string(k)}: {v}" for k, v in own) + "}")
+        return [f"{variable} = get_scheduler({', '.join(arguments)})"]
 
     def value(self, param, value) -> str:
         constraint = param.constraint
@@ -207,7 +259,7 @@ class _Script:
         derived = ", ".join(f"{key} {given[key]}" for key in ("dataset_size", "batch_size", "world_size",
                                                                "grad_accum", "drop_last") if key in given)
         out.append(f"steps_per_epoch = {k}  # optimizer updates an epoch" + (f": {derived}" if derived else ""))
-        out.append(f"total_steps = {rows}" + ("  # max_steps" if units.max_steps is not None else
+        out.append(f"total_steps = {rows}" + ("  # num_training_steps" if schedule.shown else "  # max_steps" if units.max_steps is not None else
                                               f"  # {epochs} epochs"))
         out += ["step = 0",
                 f"for epoch in range({epochs}):",
@@ -232,6 +284,29 @@ class _Script:
             else:
                 out.append(f"    {call}  # interval: epoch: after every epoch")
         return out
+
+
+# transformers 5.24's TYPE_TO_SCHEDULER_FUNCTION, for a resumed schedule (get_scheduler
+# passes no last_epoch)
+HF_FUNCTIONS = {
+    "linear": "get_linear_schedule_with_warmup", "cosine": "get_cosine_schedule_with_warmup",
+    "cosine_with_restarts": "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "polynomial": "get_polynomial_decay_schedule_with_warmup", "constant": "get_constant_schedule",
+    "constant_with_warmup": "get_constant_schedule_with_warmup", "inverse_sqrt": "get_inverse_sqrt_schedule",
+    "reduce_lr_on_plateau": "get_reduce_on_plateau_schedule",
+    "cosine_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup",
+    "cosine_warmup_with_min_lr": "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+    "warmup_stable_decay": "get_wsd_schedule", "greedy": "get_greedy_schedule",
+}
+
+
+def _shown_comments(schedule) -> list[str]:
+    """Comments with what the spec computed for the library (the Trainer's N and W)."""
+    if not schedule.shown:
+        return []
+    values = ", ".join(f"{k} = {v}" for k, v in schedule.shown)
+    k = schedule.units.steps_per_epoch
+    return [f"# as the Trainer counts them (transformers 5.24): {k} updates an epoch; {values}"]
 
 
 def _last_step_refused(schedule) -> bool:
@@ -318,4 +393,4 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-__all__ = ["script", "TARGETS", "library_of"]
+__all__ = ["script", "TARGETS", "libraries_of"]

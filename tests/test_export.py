@@ -19,9 +19,10 @@ from lrsched.engine import compute
 from lrsched.spec import load_spec
 
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "configs" / "lint").glob("*.yaml"))
-# export writes torch's schedulers so far (SPEC.md section 8: --to transformers / timm is to come);
-# the configs of other libraries' schedules are left out until it does
+# export writes torch's and transformers' schedulers (timm's: to come); a library's configs
+# run with that library installed (CI's library job)
 TORCH_CONFIGS = [p for p in CONFIGS if not p.name.startswith(("transformers-", "timm-"))]
+HF_CONFIGS = [p for p in CONFIGS if p.name.startswith("transformers-")]
 
 
 def table_text(spec) -> str:
@@ -36,7 +37,7 @@ def golden_specs() -> list:
     return out
 
 
-@pytest.mark.parametrize("path", TORCH_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+@pytest.mark.parametrize("path", TORCH_CONFIGS + HF_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_every_config_exports_a_script_that_compiles(path):
     text = script(path)
     compile(text, str(path) + ".py", "exec")        # compiled, not run: torch may be absent
@@ -63,8 +64,9 @@ def test_script_reads_as_written_by_hand():
 def test_param_groups_and_plateau_metrics():
     text = script({"optimizer": {"type": "Adam", "lr": 0.01, "param_groups": [{"lr": 0.01}, {"lr": 0.001, "betas": [0.8, 0.99]}]},
                    "epochs": 4, "scheduler": {"type": "ReduceLROnPlateau", "metrics": [1.0, 0.5, 0.5]}})
-    assert '{"params": [params[0]], "lr": 0.01, "betas": (0.9, 0.999)},' in text
+    assert '{"params": [params[0]], "betas": (0.9, 0.999)},' in text
     assert '{"params": [params[1]], "lr": 0.001, "betas": (0.8, 0.99)},' in text
+    assert "], lr=0.01)" in text      # the constructor's lr: optimizer.defaults["lr"]
     assert "metrics = [1.0, 0.5, 0.5]" in text and "scheduler.step(metrics[epoch])" in text
 
 
@@ -132,6 +134,29 @@ def _cleanup():
 @pytest.mark.parametrize("path", TORCH_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_config_scripts_print_the_table(torch, path):
     assert run_script(script(path)) == table_text(path)
+
+
+@pytest.mark.parametrize("path", HF_CONFIGS, ids=lambda p: p.name)
+def test_transformers_config_scripts_print_the_table(transformers, path):
+    assert run_script(script(path)) == table_text(path)
+
+
+def test_transformers_golden_spec_scripts_print_the_table(transformers):
+    """Every transformers golden spec (260 of the type form, 74 of the Trainer form): through
+    get_scheduler, the script prints the table."""
+    golden = load_golden("transformers.json")
+    specs = [(c["id"], c["spec"]) for c in golden["cases"] + golden["trainer"]]
+    differ = [case_id for case_id, spec in specs if run_script(script(spec)) != table_text(spec)]
+    assert len(specs) >= 334 and differ == []
+
+
+def test_trainer_form_exports_through_get_scheduler():
+    text = script(ROOT / "configs" / "transformers-llm-finetune.yaml")
+    assert "from transformers import get_scheduler" in text
+    assert ('scheduler = get_scheduler("cosine_with_min_lr", optimizer, num_warmup_steps=37, '
+            'num_training_steps=1221, scheduler_specific_kwargs={"min_lr_rate": 0.1})') in text
+    assert "# as the Trainer counts them (transformers 5.24): 407 updates an epoch; num_training_steps = 1221, " \
+           "num_warmup_steps = 37" in text
 
 
 def test_golden_spec_scripts_print_the_table(torch):
