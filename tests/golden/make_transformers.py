@@ -5,7 +5,7 @@
 It never imports lrsched; transformers and torch are needed only to run it, in a throwaway
 environment:
 
-    python -m venv /tmp/hf && /tmp/hf/bin/pip install torch==2.13.0 transformers==5.24.0 accelerate
+    python -m venv /tmp/hf && /tmp/hf/bin/pip install torch==2.13.0 transformers==5.24.0 accelerate==1.15.0
     /tmp/hf/bin/python tests/golden/make_transformers.py
 
 Three kinds of case:
