@@ -24,7 +24,8 @@ def _distance(a: str, b: str) -> int:
 def closest(word, options: Iterable[str]) -> str | None:
     """The option ``word`` most likely meant (case-insensitive), or None when nothing is close:
     the fewest edits (a swap of neighbours is one) when that is at most a third of the word,
-    else difflib's best match above 0.6."""
+    else difflib's best match above 0.6, else the one name the word begins (three letters
+    at least)."""
     import difflib   # only on the error path
 
     options = [str(o) for o in options]
@@ -38,7 +39,8 @@ def closest(word, options: Iterable[str]) -> str | None:
     near = difflib.get_close_matches(w, [o.lower() for o in options], n=1, cutoff=0.6)
     if near:
         return next(o for o in options if o.lower() == near[0])
-    return None
+    started = [o for o in options if len(w) >= 3 and o.lower().startswith(w)]
+    return started[0] if len(started) == 1 else None     # the start of one name (`start`)
 
 
 def did_you_mean(word, options: Iterable[str]) -> str:
