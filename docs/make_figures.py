@@ -30,6 +30,8 @@ FIGURES = {
                   "ImageNet: 5 epochs of warmup, then cosine, per update and per epoch"],
     "transformers.png": ["configs/transformers-vs-torch-cosine.yaml", "--title",
                          "transformers.cosine vs CosineAnnealingLR, horizon 100"],
+    "timm.png": ["configs/timm-warmup-prefix.yaml", "--title",
+                 "timm's warmup: without warmup_prefix the lr never reaches 0.1"],
 }
 
 

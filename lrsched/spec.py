@@ -20,15 +20,17 @@ from lrsched.schedules import REGISTRY, lookup
 from lrsched.schedules import Groups
 from lrsched.schedules.registry import RUN_LENGTH
 from lrsched.schedules.transformers import trainer_form
+from lrsched.schedules.timm_factory import KEY as TIMM_KEY, parse_factory
 from lrsched.constraints import Int, Real, SchedulerList, describe_value
 from lrsched.optimizers import optimizer_class
 from lrsched.io.yamlload import Document, dotted, load_yaml, read_source
 from lrsched.units import NO_UNITS, UNIT_KEYS, Units, Warmup, parse_units, parse_warmup
 
-SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler") + UNIT_KEYS + ("transformers",)
+SCHEDULE_KEYS = ("name", "lr", "epochs", "optimizer", "scheduler") + UNIT_KEYS + ("transformers", TIMM_KEY)
 TOP_KEYS = SCHEDULE_KEYS + ("schedules",)
-# Keys a scheduler leaves in a param group that a resumed scheduler reads back.
-GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum")
+# Keys a scheduler leaves in a param group that a resumed scheduler reads back, and keys a
+# library's schedulers read from a group (timm's lr_scale, the layer-wise decay).
+GROUP_STATE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "lr_scale")
 
 @dataclass(frozen=True)
 class Origin:
@@ -295,7 +297,7 @@ def parse_spec(data, origin: Origin, default_name: str) -> SpecDocument:
         raise origin.error((), f"the spec must be a mapping (key: value lines), got {describe_value(data)}")
     _no_unknown(data, TOP_KEYS, origin, ())
     if "schedules" not in data:
-        if "scheduler" not in data and "transformers" not in data:
+        if "scheduler" not in data and "transformers" not in data and TIMM_KEY not in data:
             raise origin.error((), "missing key 'scheduler' (or 'schedules' for several): "
                                    "e.g. `scheduler: {type: StepLR, step_size: 3}`")
         return SpecDocument(origin.file, (_schedule(data, {}, origin, (), default_name),))
@@ -387,6 +389,8 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     epochs, epochs_path = pick("epochs")
     if epochs is not None:
         epochs = origin.check(Int(1), epochs, epochs_path)
+    if pick(TIMM_KEY)[1] is not None:
+        return _timm_schedule(entry, defaults, pick, origin, path, str(name), epochs, epochs_path)
     if pick("transformers")[1] is not None:
         return _trainer_schedule(entry, defaults, pick, origin, path, str(name))
     optimizer = _optimizer(entry, defaults, path, origin)
@@ -408,6 +412,8 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
                                                     f"update (as the Trainer steps it): interval: epoch "
                                                     f"cannot go with it; drop interval or say step")
         units = replace(units, interval="step")
+    units = _fixed_interval(scheduler, units, pick, origin)
+    _group_keys_read(scheduler, entry, defaults, path, origin)
     schedule = ScheduleSpec(str(name), optimizer, scheduler, epochs, origin, path, units)
     value, warmup_path = pick("warmup")
     if warmup_path is None:
@@ -416,7 +422,7 @@ def _schedule(entry: dict, defaults: dict, origin: Origin, path: tuple, default_
     if scheduler.definition.stepper is None:
         raise origin.error(warmup_path, f"cannot go before {scheduler.type}: a warmup stands for a "
                                         f"SequentialLR, and torch's SequentialLR cannot run a scheduler "
-                                        f"that needs the metric passed to its step()")
+                                        f"that {scheduler.definition.standalone}")
     schedule = replace(schedule, warmup=warmup)
     stepped = schedule.stepped
     try:
@@ -443,6 +449,81 @@ def _trainer_schedule(entry: dict, defaults: dict, pick, origin: Origin, path: t
     scheduler = parse_scheduler(run.scheduler, origin, run.scheduler_path)
     units = Units(steps_per_epoch=run.steps_per_epoch, interval="step", max_steps=run.num_training_steps)
     return ScheduleSpec(name, optimizer, scheduler, None, origin, path, units, notes=run.notes, shown=run.shown)
+def _timm_schedule(entry: dict, defaults: dict, pick, origin: Origin, path: tuple, name: str,
+                   epochs: int | None, epochs_path: tuple | None) -> ScheduleSpec:
+    """timm's factory form (SPEC.md section 5): ``timm:`` holds create_scheduler_v2's keywords,
+    which :mod:`lrsched.schedules.timm_factory` checks and builds; its ``lr`` and
+    ``updates_per_epoch`` stand in for the spec's, and ``epochs`` defaults to the num_epochs
+    the factory returns."""
+    value, form_path = pick(TIMM_KEY)
+    for other in ("scheduler", "transformers"):
+        if pick(other)[1] is not None:
+            raise origin.error(pick(other)[1], f"give the scheduler once: `{other}:` or the `{TIMM_KEY}:` "
+                                               f"factory form, not both")
+    form = parse_factory(value, form_path, origin.check, origin.error)
+    if form.lr is not None:
+        for source, base in ((entry, path), (defaults, ())):
+            opt = source.get("optimizer")
+            if "lr" in source or (isinstance(opt, dict) and "lr" in opt):
+                where = base + ("lr",) if "lr" in source else base + ("optimizer", "lr")
+                raise origin.error(form.where("lr"), f"give the learning rate once: {TIMM_KEY}.lr or the "
+                                                     f"spec's {dotted(where)}, not both")
+        entry = {**entry, "lr": form.lr}
+    optimizer = _optimizer(entry, defaults, path, origin)
+    units = parse_units(form.units_pick(pick), origin.check, origin.error)
+    built = form.build(units.steps_per_epoch, origin.error)
+    definition, params = form.scheduler(built, origin.error)
+    if definition is None:              # sched: none: no scheduler, the optimizer's lr stays
+        definition, params = REGISTRY["ConstantLR"], {"factor": 1.0, "total_iters": 0, "last_epoch": -1}
+    scheduler = SchedulerSpec(definition.type, MappingProxyType(params), form_path)
+    units = _fixed_interval(scheduler, units, pick, origin)
+    if epochs is None:
+        epochs, epochs_path = form.num_epochs(built, origin.error), form.where("num_epochs")
+        if epochs < 1:
+            raise origin.error(epochs_path, f"create_scheduler_v2 returns num_epochs = {epochs}, no epoch to "
+                                            f"run: give the spec `epochs:`")
+    rows = units.rows(epochs)
+    try:
+        check_memory([(rows, len(optimizer.groups))], "updates" if units.active else "epochs")
+    except SpecError as exc:
+        raise origin.locate(exc, pick("max_steps")[1] or epochs_path) from None
+    if pick("warmup")[1] is not None:
+        raise origin.error(pick("warmup")[1], f"warmup cannot go with the {TIMM_KEY}: form: give the block "
+                                              f"warmup_epochs and warmup_lr")
+    return ScheduleSpec(name, optimizer, scheduler, epochs, origin, path, units)
+
+
+def _fixed_interval(scheduler: SchedulerSpec, units: Units, pick, origin: Origin) -> Units:
+    """``units`` with the interval the scheduler fixes itself (timm's ``t_in_epochs``); an
+    ``interval:`` that says otherwise is an error (with units; without, a row is one call)."""
+    fixed = scheduler.definition.interval
+    if fixed is None or not units.active:
+        return units
+    interval, why = fixed(scheduler.params)
+    if units.interval_given and units.interval != interval:
+        when = "once an epoch" if interval == "epoch" else "after every optimizer update"
+        raise origin.error(pick("interval")[1], f"{scheduler.type} steps {when} ({why}), so interval: "
+                                                f"{units.interval} cannot go with it; drop interval")
+    return replace(units, interval=interval)
+
+
+def _group_keys_read(scheduler: SchedulerSpec, entry: dict, defaults: dict, path: tuple, origin: Origin) -> None:
+    """A param group's ``lr_scale`` is timm's layer-wise decay, which only timm's schedulers
+    read: with any other scheduler it is an error (at the first group that has one)."""
+    if "lr_scale" in scheduler.definition.group_keys:
+        return
+    for source, base in ((entry, path), (defaults, ())):
+        opt = source.get("optimizer")
+        groups = opt.get("param_groups") if isinstance(opt, dict) else None
+        if groups is None:
+            continue
+        for i, group in enumerate(groups):
+            if isinstance(group, dict) and "lr_scale" in group:
+                raise origin.error(base + ("optimizer", "param_groups", i, "lr_scale"),
+                                   f"lr_scale is timm's layer-wise lr decay, read only by timm's schedulers "
+                                   f"(type: timm.*); {scheduler.type} would ignore it: drop it, or scale "
+                                   f"that group's lr itself")
+        return
 
 
 def warmup_scheduler(scheduler: SchedulerSpec, warmup: Warmup, path: tuple) -> SchedulerSpec:

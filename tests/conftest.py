@@ -36,7 +36,8 @@ def _imports_torch_itself(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "torch" in getattr(item, "fixturenames", ()) or _imports_torch_itself(item):
+        names = getattr(item, "fixturenames", ())
+        if "torch" in names or _imports_torch_itself(item):
             item.add_marker(pytest.mark.torch)
         for library in LIBRARY_VERSIONS:
             if library in getattr(item, "fixturenames", ()):
@@ -70,6 +71,24 @@ def transformers(torch):
     if REQUIRE_TORCH:
         assert module.__version__ == LIBRARY_VERSIONS["transformers"], module.__version__
     return module
+def timm(torch):
+    """``timm.scheduler`` of timm 1.0.31, or a skip when timm is not installed.  It is loaded
+    through a stub ``timm`` package (NUMERICS.md): ``import timm`` itself fails next to the CPU
+    torch, but the schedulers need only torch."""
+    import importlib.metadata
+    import types
+
+    if "timm" not in sys.modules:
+        found = importlib.util.find_spec("timm")
+        if found is None:
+            pytest.skip("timm is not installed (pip install --no-deps timm==1.0.31)")
+        stub = types.ModuleType("timm")
+        stub.__path__ = list(found.submodule_search_locations)
+        sys.modules["timm"] = stub
+    if REQUIRE_TORCH:
+        version = importlib.metadata.version("timm")
+        assert version == LIBRARY_VERSIONS["timm"], version
+    return importlib.import_module("timm.scheduler")
 
 
 def load_generator(name: str):

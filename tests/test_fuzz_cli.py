@@ -30,6 +30,7 @@ from lrsched.schedules.transformers import TRAINER_PARAMS, TRAINING_ARGUMENTS, U
 from lrsched.spec import TOP_KEYS
 from lrsched.optimizers import TORCH_OPTIMIZERS
 from lrsched.units import DERIVATION, INTERVALS, UNIT_PARAMS, WARMUP_PARAMS
+from lrsched.schedules.timm_factory import NAMES as TIMM_FACTORY_KEYS
 
 SCHEDULERS = sorted(REGISTRY)
 KEYWORDS = sorted({p.name for d in REGISTRY.values() for p in d.params + d.extra_keys})
@@ -94,6 +95,9 @@ WARMUPS = st.one_of(
     st.dictionaries(st.sampled_from(WARMUP_KEYS) | misspelt(WARMUP_KEYS), st.one_of(UNIT_COUNTS, NUMBERS, SCALARS),
                     max_size=3),
     SCALARS)
+TIMM_VALUES = st.one_of(st.sampled_from(["cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt",
+                                          "constant", "none", "cosin", [0.5], [0.2, 0.8], [0.5, 0.1, 0.9]]),
+                        NUMBERS, st.booleans(), st.lists(NUMBERS, max_size=4), SCALARS)
 EPOCHS = st.one_of(st.integers(-3, 300), st.sampled_from([0, 10 ** 12, 2 ** 63, 1e4, 1.5, "10", None,
                                                           math.nan, math.inf, -math.inf, [5], True]))
 
@@ -107,7 +111,7 @@ def mutated_examples(draw):
     for _ in range(draw(st.integers(0, 4))):
         target = draw(st.sampled_from(["param", "param", "param", "new-key", "drop", "type", "epochs", "lr",
                                        "optimizer", "groups", "top", "schedules", "units", "units",
-                                       "warmup", "entry-units"]))
+                                       "warmup", "entry-units", "timm"]))
         sched = spec["scheduler"] if isinstance(spec.get("scheduler"), dict) else None
         if target == "param" and sched is not None:
             key = draw(st.sampled_from(list(definition.keys()) or ["type"]))
@@ -138,11 +142,16 @@ def mutated_examples(draw):
             if isinstance(optimizer, dict):
                 spec.pop("lr", None)
                 group = st.fixed_dictionaries({"lr": NUMBERS}, optional={
-                    "momentum": NUMBERS, "initial_lr": NUMBERS,
+                    "momentum": NUMBERS, "initial_lr": NUMBERS, "lr_scale": NUMBERS | SCALARS,
                     "oops": SCALARS, "momentun": SCALARS, "betas": st.lists(NUMBERS, max_size=3)})
                 optimizer["param_groups"] = draw(st.lists(group, max_size=3) | VALUES)
         elif target == "top":
             spec[draw(misspelt(list(TOP_KEYS)) | st.text(max_size=4))] = draw(VALUES)
+        elif target == "timm":                    # the create_scheduler_v2 form in place of scheduler
+            if draw(st.booleans()):
+                spec.pop("scheduler", None)
+            spec["timm"] = draw(st.dictionaries(misspelt(list(TIMM_FACTORY_KEYS)), TIMM_VALUES, max_size=6)
+                                | VALUES)
         elif target == "schedules":
             entries = [{k: v for k, v in spec.items() if k != "epochs"}]
             entries += draw(st.lists(st.fixed_dictionaries({"scheduler": st.just(copy.deepcopy(spec.get("scheduler")))},
@@ -342,6 +351,26 @@ def test_every_trainer_key_with_extreme_values(keyword):
     for value in TRAINER_EXTREMES:
         spec = copy.deepcopy(TRAINER)
         (spec if keyword in UNIT_KEYS_HERE else spec["transformers"])[keyword] = value
+        run = run_cli("table", "-", "-f", "json", stdin=yaml.safe_dump(spec))
+        check(run.code, run.out, run.err, ["-f", "json"])
+
+
+TIMM_EXAMPLE = {"timm": {"sched": "cosine", "num_epochs": 12, "warmup_epochs": 2, "lr": 0.1}}
+
+
+# each keyword under sched: cosine, and under the scheds that read it besides
+TIMM_FACTORY_CASES = [("cosine", k) for k in TIMM_FACTORY_KEYS] + [
+    ("step", "decay_epochs"), ("wsd", "decay_epochs"), ("multistep", "decay_milestones"),
+    ("multistep", "decay_rate"), ("poly", "decay_rate"), ("plateau", "patience_epochs"),
+    ("plateau", "plateau_mode"), ("plateau", "metrics"), ("plateau", "decay_rate"), ("rsqrt", "decay_fn"),
+    ("rsqrt", "stable_timescale"), ("none", "num_epochs"), ("tanh", "cycle_limit")]
+
+
+@pytest.mark.parametrize("sched, keyword", TIMM_FACTORY_CASES, ids=[f"{s}.{k}" for s, k in TIMM_FACTORY_CASES])
+def test_every_timm_factory_keyword_with_extreme_values(sched, keyword):
+    for value in EXTREMES:
+        spec = copy.deepcopy(TIMM_EXAMPLE)
+        spec["timm"].update({"sched": sched, keyword: value})
         run = run_cli("table", "-", "-f", "json", stdin=yaml.safe_dump(spec))
         check(run.code, run.out, run.err, ["-f", "json"])
 

@@ -31,7 +31,9 @@ def test_lookup_is_case_insensitive_and_torch_is_optional(spelling):
     ("SteLR", "unknown scheduler 'SteLR'; did you mean 'StepLR'? (`lrsched list` shows all)"),
     ("torch.SteLR", "unknown scheduler 'torch.SteLR'; did you mean 'torch.StepLR'? (`lrsched list` shows all)"),
     ("Frobnicate", "unknown scheduler 'Frobnicate' (`lrsched list` shows all)"),
-    ("timm.StepLR", "unknown scheduler 'timm.StepLR'; did you mean 'MultiStepLR'? (`lrsched list` shows all)"),
+    ("timm.StepLR", "unknown scheduler 'timm.StepLR'; did you mean 'timm.StepLRScheduler'? (valid timm types: "
+                    "timm.CosineLRScheduler, timm.TanhLRScheduler, timm.StepLRScheduler, timm.MultiStepLRScheduler, "
+                    "timm.PolyLRScheduler, timm.PlateauLRScheduler, timm.WSDLRScheduler; `lrsched list` shows all)"),
 ])
 def test_lookup_refuses_with_the_closest_name(name, message):
     with pytest.raises(SpecError) as info:
@@ -64,11 +66,15 @@ METRIC_DRIVEN = ("ReduceLROnPlateau", "transformers.reduce_lr_on_plateau", "tran
 
 
 def test_every_definition_runs_one_way():
-    """A stepper (its standalone run derived from it), or -- the metric-driven ones only
-    (ReduceLROnPlateau, and transformers' plateau and GreedyLR) -- a compute."""
+    """A stepper (its standalone run derived from it), or a compute: the metric-driven ones
+    (ReduceLROnPlateau, and transformers' plateau and GreedyLR), and timm's schedulers, which
+    are no torch LRScheduler (and say so)."""
     for name, definition in REGISTRY.items():
-        assert (definition.stepper is None) == (name in METRIC_DRIVEN)
-        assert (definition.compute is None) == (name not in METRIC_DRIVEN)
+        alone = name in METRIC_DRIVEN or definition.library == "timm"
+        assert (definition.stepper is None) == alone
+        assert (definition.compute is None) == (not alone)
+        if definition.library == "timm":
+            assert definition.standalone.startswith("is timm's, not a torch LRScheduler")
 
 
 def test_a_definition_needs_exactly_one_way_to_run():
@@ -118,7 +124,9 @@ def test_lambdalr_alone_and_as_a_child_are_one_stepper():
 
 
 @pytest.mark.parametrize("name, words", [
-    ("CosineLRScheduler", "'CosineLRScheduler' is a timm schedule, not a torch scheduler; in torch's terms: CosineAnnealingLR"),
+    ("CosineLRScheduler", "'CosineLRScheduler' is a timm schedule: write type: timm.CosineLRScheduler (in torch's "
+                          "terms: CosineAnnealingLR"),
+    ("torch.TanhLRScheduler", "'TanhLRScheduler' is a timm schedule: write type: timm.TanhLRScheduler"),
     ("get_cosine_schedule_with_warmup", "is a transformers schedule: write type: transformers.cosine (in torch's terms: SequentialLR of LinearLR (warmup) and CosineAnnealingLR)"),
     ("cosine", "'cosine' is a transformers schedule"),
     ("COSINEDECAY", "is a Keras schedule"),

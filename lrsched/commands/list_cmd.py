@@ -27,6 +27,10 @@ def _detail(name):
 
     if name is None:
         return listing.overview()
+    if name.strip().lower() in ("timm", "timm:"):       # the timm: factory form
+        from lrsched.schedules import timm_factory
+
+        return listing.factory_detail(*timm_factory.LISTING)
     from lrsched.functions import FUNCTIONS, get_function
     from lrsched.optimizers import TORCH_OPTIMIZERS, optimizer_class
     from lrsched.schedules import REGISTRY, lookup

@@ -22,7 +22,10 @@ def _keywords(definition: SchedulerDef) -> str:
 
 # how each library's schedulers are titled in the overview (torch's first, then the others)
 LIBRARY_TITLES = {"torch": "Schedulers (torch.optim.lr_scheduler)",
-                  "transformers": "Hugging Face transformers 5.24.0 (get_scheduler; type: transformers.NAME)"}
+                  "transformers": "Hugging Face transformers 5.24.0 (get_scheduler; type: transformers.NAME)",
+                  "timm": "timm 1.0.31 (timm.scheduler; type: timm.NAME)"}
+# a line under a library's table (timm's factory form)
+LIBRARY_NOTES = {"timm": "The timm: form (create_scheduler_v2's keywords at the top level): `lrsched list timm`."}
 
 
 def _library_table(library: str, definitions) -> Table:
@@ -59,8 +62,10 @@ def overview():
         optimizers.add_row(name, repr(torch_class.defaults["lr"]), cycled, "yes" if name in simulated else "")
 
     parts = [schedulers]
-    for table in others:
+    for library, table in zip(list(libraries)[1:], others):
         parts += [Text(""), table]
+        if library in LIBRARY_NOTES:
+            parts.append(Text(LIBRARY_NOTES[library], style="dim"))
     parts += [Text(""), optimizers]
     functions = _functions_table()
     if functions is not None:
@@ -87,6 +92,20 @@ def scheduler_detail(definition: SchedulerDef):
         Text("example spec:", style="bold"),
         Text(example),
     )
+
+
+def factory_detail(title: str, params, formula: str, example: dict):
+    """A library's factory form (timm's ``timm:`` block): its keywords in full."""
+    table = Table(title=escape(title), title_justify="left", header_style="bold", box=None, pad_edge=False)
+    table.add_column("keyword", style="bold cyan", no_wrap=True)
+    table.add_column("default", no_wrap=True)
+    table.add_column("must be")
+    table.add_column("meaning", style="dim")
+    for p in params:
+        table.add_row(p.name, escape(p.default_text()), escape(str(p.constraint)), escape(p.doc))
+    text = yaml.safe_dump(example, sort_keys=False, default_flow_style=None).rstrip()
+    return Group(table, Text(""), Text.assemble(("what it does: ", "bold"), formula), Text(""),
+                 Text("example spec:", style="bold"), Text(text))
 
 
 def optimizer_detail(torch_class: OptimizerClass):

@@ -8,7 +8,7 @@ are a module of their own, registered here beside them.
 
 from __future__ import annotations
 
-from lrsched.schedules import (chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step,
+from lrsched.schedules import (chainable, compose, cosine, cyclic, lambda_, onecycle, plateau, step, timm,
                                transformers)
 from lrsched.schedules.registry import Registry, SchedulerDef
 from lrsched.schedules.stepper import Groups, Trace
@@ -21,7 +21,7 @@ ORDER = ("LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", 
 _TORCH = {d.name: d for family in (lambda_, step, chainable, cosine, cyclic, onecycle, compose, plateau)
           for d in family.DEFINITIONS}
 
-REGISTRY = Registry([*(_TORCH[name] for name in ORDER), *transformers.DEFINITIONS])
+REGISTRY = Registry([*(_TORCH[name] for name in ORDER), *transformers.DEFINITIONS, *timm.DEFINITIONS])
 
 
 def lookup(name) -> SchedulerDef:

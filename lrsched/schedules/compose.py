@@ -155,8 +155,8 @@ def _check_children(name: str, schedulers) -> None:
                         "expects at least one scheduler)", key="schedulers")
     for i, spec in enumerate(schedulers):
         if spec.definition.stepper is None:
-            raise SpecError(f"{name} cannot run {spec.type}, which needs the metric passed "
-                            "to its step() (torch refuses it); use it on its own",
+            raise SpecError(f"{name} cannot run {spec.type}, which {spec.definition.standalone} "
+                            "(torch refuses it); use it on its own",
                             key=f"schedulers[{i}]")
 
 

@@ -137,9 +137,15 @@ class SchedulerDef:
     ChainedScheduler drive call by call (:class:`~lrsched.schedules.stepper.Stepper`), and its
     standalone run (:meth:`run`).  The one exception is ReduceLROnPlateau: its ``step()``
     needs the metric, which the composites cannot pass, so it has no stepper (they refuse
-    it) and ``compute(params, groups, rows)`` gives its run instead.  ``library`` is the
-    namespace of ``type`` (torch's names need none).  ``per_update``: the scheduler steps after
-    every optimizer update whatever the spec's default interval (transformers' schedules);
+    it) and ``compute(params, groups, rows)`` gives its run instead (so do other libraries'
+    schedulers that are no torch LRScheduler: ``standalone`` says why such a scheduler cannot
+    run inside SequentialLR, ChainedScheduler or after ``warmup:``).  ``library`` is the
+    namespace of ``type`` (torch's names need none); ``aliases`` are other names the library
+    gives it (timm's ``sched: cosine``), suggested when a spec writes them.  ``per_update``:
+    the scheduler steps after every optimizer update whatever the spec's default interval
+    (transformers' schedules); ``interval(params)`` is the stepping a scheduler's keywords fix
+    whatever the spec's ``interval``, and why: ``("epoch", "t_in_epochs: true")`` (timm's).
+    ``group_keys`` are param-group keys it reads besides the optimizer's (timm's ``lr_scale``).
     ``shown(params)`` gives the (name, value) pairs a table or plot shows beside the run
     (transformers' num_training_steps and num_warmup_steps).
     """
@@ -157,6 +163,10 @@ class SchedulerDef:
     facts: Facts | None = None
     per_update: bool = False
     shown: Callable[[Mapping[str, Any]], tuple] | None = None
+    standalone: str = "needs the metric passed to its step()"
+    interval: Callable[[Mapping[str, Any]], tuple] | None = None
+    aliases: tuple[str, ...] = ()
+    group_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.stepper is None) == (self.compute is None):
@@ -209,12 +219,32 @@ class Registry(MappingABC):
         bare = rest if dot and namespace.lower() == DEFAULT_LIBRARY else name
         found = self._by_lower.get(bare.lower())
         if found is None:
-            other = advice(name, self._by_type)
+            other = advice(bare, self._by_type)
             if other is not None:        # another library's name: no misleading near miss
                 raise SpecError(f"{other} (`lrsched list` shows all)")
+            library = namespace.lower() if dot else None
+            if library is not None and library != DEFAULT_LIBRARY and self.library(library):
+                raise SpecError(self._unknown_in(name, library, rest))
             # suggest in the spelling given: `torch.SteLR` -> `torch.StepLR`
             options = self if bare is name else [f"{namespace}.{t}" for t in self if "." not in t]
             hint = did_you_mean(name, options)
             raise SpecError(f"unknown scheduler '{name}'" + (f"; {hint}" if hint else " ")
                             + "(`lrsched list` shows all)")
         return self._by_type[found]
+
+    def library(self, library: str) -> list:
+        """The definitions of ``library`` (lower case), in order."""
+        return [d for d in self._by_type.values() if d.library.lower() == library]
+
+    def _unknown_in(self, name: str, library: str, rest: str) -> str:
+        """The message for an unknown type in a known namespace (``timm.cosine``): the closest
+        of that library's types, or the one the library's own name for it (an alias) means."""
+        definitions = self.library(library)
+        aliased = [d for d in definitions if rest.lower() in (a.lower() for a in d.aliases)]
+        if aliased:
+            names = " or ".join(f"'{d.type}'" for d in aliased)
+            hint = f"did you mean {names}? ('{rest}' is {library}'s own name for it) "
+        else:
+            hint = did_you_mean(name, [d.type for d in definitions])
+        return (f"unknown scheduler '{name}'; {hint}(valid {definitions[0].library} types: "
+                f"{', '.join(d.type for d in definitions)}; `lrsched list` shows all)")

@@ -57,6 +57,11 @@ def bad_values(constraint, good=None) -> list[tuple[str, object]]:
     kind = type(constraint).__name__
     if isinstance(constraint, P.Maybe):   # null is fine: the inner constraint's bad values
         return bad_values(constraint.inner, good)
+    if kind == "Requires":                # timm's keywords: the inner constraint, timm's reason added
+        return bad_values(constraint.inner, good)
+    if kind == "NoiseRange":              # timm's noise_range_t / the factory's noise
+        return [("type", "soon"), ("nan", math.nan), ("length", [1, 2, 3]), ("item", [1, "x"]),
+                ("empty", [])]
     if isinstance(constraint, P.Int):
         out = [("type", "three"), ("float", 2.5), ("bool", True), ("huge", 2 ** 64)]
         if constraint.low is not None:
@@ -136,6 +141,22 @@ def param_cases():
                 spec["scheduler"][param.name] = value
                 name = f"param-{definition.type.lower()}-{param.name.lower()}-{kind}.yaml"
                 yield name, spec, f"{definition.type}.{param.name}"
+
+
+def timm_factory_cases():
+    """(file name, spec mapping, covers) for every keyword of timm's `timm:` form
+    (create_scheduler_v2's), each bad-value kind of its constraint, under sched: cosine (and
+    plateau for its metrics)."""
+    from lrsched.schedules.timm_factory import PARAMS as FACTORY
+
+    for param in FACTORY:
+        base = {"timm": {"sched": "plateau" if param.name == "metrics" else "cosine", "num_epochs": 12,
+                         "warmup_epochs": 2, "lr": 0.1}}
+        good = base["timm"].get(param.name, param.default)
+        for kind, value in bad_values(param.constraint, list(good) if isinstance(good, tuple) else good):
+            spec = copy.deepcopy(base)
+            spec["timm"][param.name] = value
+            yield f"timm-factory-{param.name.lower()}-{kind}.yaml", spec, f"timm.{param.name}"
 
 
 def optimizer_cases():
@@ -380,6 +401,41 @@ CLASS_CASES: list[tuple[str, str, object]] = [
     ("expression-log-domain.yaml", "expression", "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: 'log(epoch)'\n"),
     ("expression-fractional-power.yaml", "expression",
      "lr: 0.1\nepochs: 9\nscheduler:\n  type: LambdaLR\n  lr_lambda: '(epoch - 3) ** 0.5'\n"),
+    ("timm-unknown-type.yaml", "timm", "lr: 0.1\nepochs: 9\nscheduler:\n  type: timm.cosine\n  t_initial: 9\n"),
+    ("timm-misspelt-type.yaml", "timm", "lr: 0.1\nepochs: 9\nscheduler:\n  type: timm.CosineLRSchedular\n  t_initial: 9\n"),
+    ("timm-lr-scale-with-torch.yaml", "timm",
+     "optimizer:\n  lr: 0.1\n  param_groups:\n    - {lr_scale: 0.5}\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\n"),
+    ("timm-lr-scale-negative.yaml", "timm",
+     "optimizer:\n  lr: 0.1\n  param_groups:\n    - {lr_scale: -0.5}\nepochs: 9\n"
+     "scheduler: {type: timm.StepLRScheduler, decay_t: 3}\n"),
+    ("timm-in-sequentiallr.yaml", "timm",
+     "lr: 0.1\nepochs: 9\nscheduler:\n  type: SequentialLR\n  milestones: [3]\n  schedulers:\n"
+     "    - {type: LinearLR}\n    - {type: timm.CosineLRScheduler, t_initial: 6}\n"),
+    ("timm-after-warmup.yaml", "timm",
+     "lr: 0.1\nepochs: 9\nwarmup: {steps: 2}\nscheduler: {type: timm.CosineLRScheduler, t_initial: 9}\n"),
+    ("timm-interval-against-t-in-epochs.yaml", "timm",
+     "lr: 0.1\nepochs: 9\nsteps_per_epoch: 10\ninterval: epoch\n"
+     "scheduler: {type: timm.CosineLRScheduler, t_initial: 90, t_in_epochs: false}\n"),
+    ("timm-factory-not-mapping.yaml", "timm", "lr: 0.1\ntimm: cosine\n"),
+    ("timm-factory-and-scheduler.yaml", "timm",
+     "lr: 0.1\nepochs: 9\nscheduler: {type: StepLR, step_size: 3}\ntimm: {sched: cosine}\n"),
+    ("timm-factory-lr-twice.yaml", "timm", "lr: 0.1\ntimm:\n  sched: cosine\n  lr: 0.2\n"),
+    ("timm-factory-unknown-key.yaml", "timm", "lr: 0.1\ntimm:\n  sched: cosine\n  epochs: 30\n"),
+    ("timm-factory-updates-twice.yaml", "timm",
+     "lr: 0.1\nsteps_per_epoch: 5\ntimm:\n  sched: cosine\n  num_epochs: 10\n  updates_per_epoch: 4\n"),
+    ("timm-factory-per-update-without-units.yaml", "timm",
+     "lr: 0.1\ntimm:\n  sched: cosine\n  num_epochs: 10\n  step_on_epochs: false\n"),
+    ("timm-factory-plateau-per-update.yaml", "timm",
+     "lr: 0.1\nsteps_per_epoch: 5\ntimm:\n  sched: plateau\n  num_epochs: 10\n  step_on_epochs: false\n"
+     "  metrics: [1, 1, 1, 1, 1, 1, 1, 1, 1]\n"),
+    ("timm-factory-wsd-decay-too-long.yaml", "timm",
+     "lr: 0.1\ntimm:\n  sched: wsd\n  num_epochs: 10\n  warmup_epochs: 4\n  decay_epochs: 7\n"),
+    ("timm-factory-metrics-without-plateau.yaml", "timm",
+     "lr: 0.1\ntimm:\n  sched: cosine\n  num_epochs: 10\n  metrics: [1, 2]\n"),
+    ("timm-factory-min-lr-negative.yaml", "timm", "lr: 0.1\ntimm:\n  sched: cosine\n  num_epochs: 10\n  min_lr: -1\n"),
+    ("timm-factory-warmup.yaml", "timm", "lr: 0.1\nwarmup: {steps: 2}\ntimm:\n  sched: cosine\n  num_epochs: 10\n"),
+    ("timm-factory-cycle-length-overflow.yaml", "timm",
+     "lr: 0.1\ntimm:\n  sched: cosine\n  num_epochs: 10\n  cycle_mul: 1.0e+300\n  cycle_limit: 3\n"),
     ("expression-lambda-count.yaml", "expression",
      "optimizer:\n  param_groups: [{lr: 0.1}, {lr: 0.01}]\nepochs: 9\nscheduler:\n  type: LambdaLR\n"
      "  lr_lambda: ['0.9 ** epoch', '1', '1']\n"),
@@ -508,6 +564,18 @@ CROSS_CASES: dict[str, list[tuple[str, dict]]] = {
                             ("min-lr-count", {"min_lr": [0.001, 0.002]}),
                             ("smooth-empty-window", {"smooth": True, "window_size": 0})],
     "transformers.reduce_lr_on_plateau": [("metrics-short", {"metrics": [1.0, 0.5]})],
+    # timm's (asserts, ValueErrors, and what fails at a step)
+    "timm.TanhLRScheduler": [("lb-above-ub", {"lb": 3, "ub": -3})],
+    "timm.WSDLRScheduler": [("decay-above-t-initial", {"decay_t": 31}),
+                            ("rsqrt-without-timescale", {"stable_fn": "rsqrt", "warmup_t": 0})],
+    "timm.MultiStepLRScheduler": [("unsorted", {"decay_t": [20, 10]})],
+    "timm.PlateauLRScheduler": [("metrics-missing", {"metrics": None}), ("metrics-short", {"metrics": [1.0, 0.5]})],
+    "timm.CosineLRScheduler": [("cycles-run-out", {"cycle_mul": 0.5, "cycle_limit": 9, "warmup_t": 0, "t_initial": 10}),
+                               ("zero-to-negative-k", {"k_decay": -1, "cycle_limit": 2, "t_initial": 10}),
+                               ("huge-int-k", {"k_decay": 100000}),
+                               ("noise-never-drawn", {"noise_range_t": 0, "noise_pct": 1e-9}),
+                               ("initialize-without-initial-lr", {"initialize": False})],
+    "timm.StepLRScheduler": [("interval-per-update", {"__units__": {"steps_per_epoch": 4, "interval": "step"}})],
 }
 
 
@@ -523,6 +591,8 @@ def cross_cases():
                     spec["optimizer"] = value
                 elif key == "__epochs__":
                     spec["epochs"] = value
+                elif key == "__units__":
+                    spec.update(value)
                 elif value is None:
                     spec["scheduler"].pop(key, None)
                 elif value == "__null__":        # an explicit null, not a missing key
@@ -537,7 +607,8 @@ def cross_cases():
 def all_cases() -> list[tuple[str, str, bytes]]:
     """(file name, header lines after `expect`, body bytes) of every case."""
     cases = []
-    for name, spec, covers in (*param_cases(), *optimizer_cases(), *units_cases(), *trainer_cases()):
+    for name, spec, covers in (*param_cases(), *optimizer_cases(), *units_cases(), *trainer_cases(),
+                               *timm_factory_cases()):
         cases.append((name, COVERS + covers + "\n", dump(spec).encode("utf-8")))
     for name, kind, text in CLASS_CASES:
         cases.append((name, f"# class: {kind}\n", text if isinstance(text, bytes) else text.encode("utf-8")))
