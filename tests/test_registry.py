@@ -31,9 +31,12 @@ def test_lookup_is_case_insensitive_and_torch_is_optional(spelling):
     ("SteLR", "unknown scheduler 'SteLR'; did you mean 'StepLR'? (`lrsched list` shows all)"),
     ("torch.SteLR", "unknown scheduler 'torch.SteLR'; did you mean 'torch.StepLR'? (`lrsched list` shows all)"),
     ("Frobnicate", "unknown scheduler 'Frobnicate' (`lrsched list` shows all)"),
-    ("timm.StepLR", "unknown scheduler 'timm.StepLR'; did you mean 'timm.StepLRScheduler'? (valid timm types: "
-                    "timm.CosineLRScheduler, timm.TanhLRScheduler, timm.StepLRScheduler, timm.MultiStepLRScheduler, "
-                    "timm.PolyLRScheduler, timm.PlateauLRScheduler, timm.WSDLRScheduler; `lrsched list` shows all)"),
+    ("timm.StepLR", "unknown scheduler 'timm.StepLR'; did you mean 'timm.StepLRScheduler'? (`lrsched list` shows all)"),
+    ("timm.Frobnicate", "unknown scheduler 'timm.Frobnicate'; the timm types are timm.CosineLRScheduler, "
+                        "timm.TanhLRScheduler, timm.StepLRScheduler, timm.MultiStepLRScheduler, timm.PolyLRScheduler, "
+                        "timm.PlateauLRScheduler, timm.WSDLRScheduler (`lrsched list` shows all)"),
+    ("timm.rsqrt", "unknown scheduler 'timm.rsqrt'; did you mean 'timm.WSDLRScheduler'? ('rsqrt' is timm's own name "
+                   "for it) (`lrsched list` shows all)"),
 ])
 def test_lookup_refuses_with_the_closest_name(name, message):
     with pytest.raises(SpecError) as info:

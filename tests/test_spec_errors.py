@@ -153,4 +153,4 @@ def test_a_key_with_control_characters_is_named_on_one_line(write_spec):
     assert run.err == (f"error: {path}:4: a\\x1eb: unknown key 'a\\x1eb'; "
                        "valid: name, lr, epochs, optimizer, scheduler, steps_per_epoch, dataset_size, "
                        "batch_size, world_size, grad_accum, drop_last, interval, max_steps, warmup, "
-                       "transformers, schedules\n")
+                       "transformers, timm, schedules\n")

@@ -237,14 +237,15 @@ class Registry(MappingABC):
         return [d for d in self._by_type.values() if d.library.lower() == library]
 
     def _unknown_in(self, name: str, library: str, rest: str) -> str:
-        """The message for an unknown type in a known namespace (``timm.cosine``): the closest
-        of that library's types, or the one the library's own name for it (an alias) means."""
+        """The message for an unknown type in a known namespace: the closest of that library's
+        types (``timm.StepLR`` -> ``timm.StepLRScheduler``), the one the library's own name for
+        it means (``timm.cosine`` -> ``timm.CosineLRScheduler``), else all of them."""
         definitions = self.library(library)
         aliased = [d for d in definitions if rest.lower() in (a.lower() for a in d.aliases)]
         if aliased:
             names = " or ".join(f"'{d.type}'" for d in aliased)
             hint = f"did you mean {names}? ('{rest}' is {library}'s own name for it) "
         else:
-            hint = did_you_mean(name, [d.type for d in definitions])
-        return (f"unknown scheduler '{name}'; {hint}(valid {definitions[0].library} types: "
-                f"{', '.join(d.type for d in definitions)}; `lrsched list` shows all)")
+            hint = did_you_mean(name, [d.type for d in definitions]) or (
+                f"the {definitions[0].library} types are {', '.join(d.type for d in definitions)} ")
+        return f"unknown scheduler '{name}'; {hint}(`lrsched list` shows all)"

@@ -37,7 +37,7 @@ from lrsched.errors import SpecError
 from lrsched.records import dataclass, replace
 from lrsched.schedules import torchrand
 from lrsched.schedules.plateau import metric_values, reduce_lr_on_plateau
-from lrsched.schedules.registry import SchedulerDef
+from lrsched.schedules.registry import NO_HORIZON, NO_PEAK, Facts, SchedulerDef
 from lrsched.schedules.stepper import Groups, Trace
 
 LIBRARY = "timm"
@@ -686,6 +686,73 @@ def _check_wsd(p) -> None:
 
 # ------------------------------------------------------------------------ definitions
 
+def cycle_length(p) -> int:
+    """timm's ``get_cycle_length()`` (cycles: ``cycle_limit``) of the cosine, tanh and poly
+    schedulers: ``t_initial * cycles`` (cycle_mul 1), else ``int(floor(-t_initial *
+    (cycle_mul ** cycles - 1) / (1 - cycle_mul)))``; plus a prefix warmup."""
+    cycles = max(1, p["cycle_limit"])
+    cm, ti = p["cycle_mul"], p["t_initial"]
+    if cm == 1.0:
+        t = ti * cycles
+    else:
+        t = int(math.floor(-ti * (cm ** cycles - 1) / (1 - cm)))
+    return t + p["warmup_t"] if p["warmup_prefix"] else t
+
+
+# ------------------------------------------------------------------------ what lint knows
+
+def _lint_horizon(spec):
+    """Where the curve ends, in timm's t (the scheduler's rows): the cycles' length (and a
+    prefix warmup), WSD's warmup + t_initial."""
+    p = spec.params
+    if "stable_fn" in p:
+        return p["warmup_t"] + p["t_initial"]
+    try:
+        return cycle_length(p)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+def _lint_counts(*names: str):
+    def counts(spec) -> tuple:
+        out = []
+        for name in names:
+            value = spec.params.get(name)
+            if isinstance(value, tuple):
+                out += [(spec.path + (name, i), v) for i, v in enumerate(value)]
+            elif value:
+                out.append((spec.path + (name,), value))
+        return tuple(out)
+    return counts
+
+
+def _lint_changes(spec) -> tuple:
+    """Where a decay first shows: StepLRScheduler at ceil(decay_t), MultiStepLRScheduler at
+    each milestone - 1 (timm's t + 1), both after a prefix warmup."""
+    p = spec.params
+    shift = p["warmup_t"] if p["warmup_prefix"] else 0
+    if isinstance(p["decay_t"], tuple):
+        return tuple((spec.path + ("decay_t", i), max(m - 1, 0) + shift) for i, m in enumerate(p["decay_t"]))
+    return ((spec.path + ("decay_t",), math.ceil(p["decay_t"]) + shift),)
+
+
+def _lint_warmup(spec):
+    w = spec.params.get("warmup_t")
+    return (spec.path + ("warmup_t",), w) if w else None
+
+
+# timm sets the lr outright at every step; a non-prefix warmup's missing peak is not declared
+# (lint's peak is per group's lr, and lr_scale would make layer-wise decay look like a miss)
+_CYCLE_FACTS = Facts(_lint_horizon, NO_PEAK, True, counts=_lint_counts("t_initial", "warmup_t"),
+                     warmup=_lint_warmup, factors=("cycle_decay",), floors=("lr_min",))
+_STEP_FACTS = Facts(NO_HORIZON, NO_PEAK, True, counts=_lint_counts("decay_t", "warmup_t"), changes=_lint_changes,
+                    warmup=_lint_warmup, factors=("decay_rate",))
+_PLATEAU_FACTS = Facts(NO_HORIZON, NO_PEAK, True, counts=_lint_counts("warmup_t"), warmup=_lint_warmup,
+                       floors=("lr_min",))
+_WSD_FACTS = Facts(_lint_horizon, NO_PEAK, True, counts=_lint_counts("t_initial", "decay_t", "warmup_t"),
+                   warmup=_lint_warmup, floors=("lr_min",))
+
+
 def _example(kind: str, **keywords) -> dict:
     return {"lr": 0.1, "epochs": keywords.pop("epochs", 30), "scheduler": {"type": f"timm.{kind}", **keywords}}
 
@@ -703,7 +770,7 @@ DEFINITIONS = (
                 + _CYCLE_FORMULA,
         example=_example("CosineLRScheduler", t_initial=30, lr_min=1e-4, warmup_t=3, warmup_lr_init=1e-4,
                          epochs=30),
-        library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_CYCLE_FACTS,
     ),
     SchedulerDef(
         "TanhLRScheduler", "timm's hyperbolic-tangent decay with warmup, restarts and noise",
@@ -714,7 +781,7 @@ DEFINITIONS = (
         formula="lr = lr_min + 0.5 * (lr_max - lr_min) * (1 - tanh(lb * (1 - t_curr / t_i) + ub * t_curr / t_i)); "
                 + _CYCLE_FORMULA + " (without a prefix the warmup climbs to _get_lr(warmup_t))",
         example=_example("TanhLRScheduler", t_initial=30, lr_min=1e-4, warmup_t=3, epochs=30),
-        check=_check_tanh, library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        check=_check_tanh, library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_CYCLE_FACTS,
     ),
     SchedulerDef(
         "StepLRScheduler", "timm's step decay: the lr times decay_rate every decay_t, with warmup and noise",
@@ -725,7 +792,7 @@ DEFINITIONS = (
         compute=_runner(_step),
         formula="lr = lr0 * decay_rate ** (t // decay_t) (t less warmup_t with warmup_prefix)",
         example=_example("StepLRScheduler", decay_t=10, decay_rate=0.5, warmup_t=2, epochs=30),
-        library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_STEP_FACTS,
     ),
     SchedulerDef(
         "MultiStepLRScheduler", "timm's decay at milestones, one step early (t + 1 >= milestone), with warmup",
@@ -735,7 +802,7 @@ DEFINITIONS = (
         compute=_runner(_multistep),
         formula="lr = lr0 * decay_rate ** bisect_right(decay_t, t + 1) (t less warmup_t with warmup_prefix)",
         example=_example("MultiStepLRScheduler", decay_t=[10, 20], decay_rate=0.1, epochs=30),
-        check=_sorted_list, library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        check=_sorted_list, library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_STEP_FACTS,
     ),
     SchedulerDef(
         "PolyLRScheduler", "timm's polynomial decay with warmup, restarts, k-decay and noise",
@@ -744,7 +811,7 @@ DEFINITIONS = (
         compute=_runner(_poly),
         formula="lr = lr_min + (lr_max - lr_min) * (1 - t_curr ** k / t_i ** k) ** power; " + _CYCLE_FORMULA,
         example=_example("PolyLRScheduler", t_initial=30, power=2.0, warmup_t=3, epochs=30),
-        library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_CYCLE_FACTS,
     ),
     SchedulerDef(
         "PlateauLRScheduler", "timm's wrapper of ReduceLROnPlateau, with warmup and noise (per epoch)",
@@ -765,7 +832,7 @@ DEFINITIONS = (
                                "mode": "min", "metrics": "1 / (epoch + 1) if epoch < 8 else 0.125"}},
         extra_keys=(Param("metrics", Metrics(), None,
                           "the metric after each epoch (epochs - 1 values) or an expression in epoch"),),
-        library=LIBRARY, interval=_plateau_interval, standalone=STANDALONE,
+        library=LIBRARY, interval=_plateau_interval, standalone=STANDALONE, facts=_PLATEAU_FACTS,
     ),
     SchedulerDef(
         "WSDLRScheduler", "timm's warmup-stable-decay: warmup, a stable phase, a decay over the last decay_t",
@@ -786,7 +853,7 @@ DEFINITIONS = (
         formula="lr = lr_min + (max(lr0 * stable(t_s), lr_min) - lr_min) * decay(min(t_decay / decay_t, 1)), "
                 "t_s = t - warmup_t, t_decay = t_s - (t_initial - decay_t); linear warmup first",
         example=_example("WSDLRScheduler", t_initial=30, decay_t=10, warmup_t=3, epochs=33),
-        check=_check_wsd, library=LIBRARY, interval=_interval, standalone=STANDALONE,
+        check=_check_wsd, library=LIBRARY, interval=_interval, standalone=STANDALONE, facts=_WSD_FACTS,
     ),
 )
 

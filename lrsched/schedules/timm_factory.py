@@ -20,7 +20,7 @@ from typing import Any, Mapping
 from lrsched.constraints import Bool, Choice, Int, IntList, Maybe, Metrics, Param, Real, describe_value
 from lrsched.errors import SpecError
 from lrsched.records import dataclass
-from lrsched.schedules.timm import DEFINITIONS, LIBRARY, NoiseRange, SCHED_NAMES
+from lrsched.schedules.timm import DEFINITIONS, LIBRARY, NoiseRange, SCHED_NAMES, cycle_length
 from lrsched.suggest import unknown
 
 KEY = "timm"
@@ -203,7 +203,7 @@ class Factory:
         if cls in ("CosineLRScheduler", "TanhLRScheduler", "PolyLRScheduler", "WSDLRScheduler"):
             try:
                 length = (kwargs["warmup_t"] + kwargs["t_initial"] if cls == "WSDLRScheduler"
-                          else _cycle_length(kwargs)) + cooldown_t
+                          else cycle_length(kwargs)) + cooldown_t
             except (ArithmeticError, ValueError) as exc:
                 raise error(self.where("cycle_mul"), f"timm's get_cycle_length() fails with cycle_mul "
                                                      f"{b['cycle_mul']!r} and cycle_limit {b['cycle_limit']!r}: "
@@ -266,17 +266,6 @@ def _derived(key: str, keyword: str | None, values) -> str:
     if key == "noise":
         return "noise * t_initial as noise_range_t"
     return f"{key} as {keyword}"
-
-
-def _cycle_length(kwargs) -> int:
-    """``get_cycle_length()`` of the cosine, tanh and poly schedulers (cycles = cycle_limit)."""
-    cycles = max(1, kwargs["cycle_limit"])
-    cm, ti = kwargs["cycle_mul"], kwargs["t_initial"]
-    if cm == 1.0:
-        t = ti * cycles
-    else:
-        t = int(math.floor(-ti * (cm ** cycles - 1) / (1 - cm)))
-    return t + kwargs["warmup_t"] if kwargs["warmup_prefix"] else t
 
 
 def parse_factory(value, path: tuple, check, error) -> Factory:
