@@ -73,6 +73,7 @@ class _Script:
     def __init__(self) -> None:
         self.math = False
         self.transformers: set = set()       # names imported from transformers
+        self.timm: set = set()               # classes imported from timm.scheduler
         self.body: list[str] = []
 
     def text(self, source: str, several: bool) -> str:
@@ -85,6 +86,9 @@ class _Script:
                                                                 "from torch.optim import lr_scheduler"]
         if self.transformers:
             imports.append(f"from transformers import {', '.join(sorted(self.transformers))}")
+        if self.timm:
+            imports = ["import importlib.util", "import sys", "import types", ""] + imports + TIMM_IMPORT + [
+                f"from timm.scheduler import {', '.join(sorted(self.timm))}  # noqa: E402"]
         imports.append("")
         return "\n".join(head + imports + self.body).rstrip("\n") + "\n"
 
@@ -104,7 +108,10 @@ class _Script:
         names = _Names()
         out += self.scheduler(schedule.stepped, names, top=True, schedule=schedule)
         out += ["", RULE[:4] + " the loop: one line per row, as `lrsched table` prints them " + "-" * 25]
-        out += self.loop(schedule, result)
+        if schedule.stepped.definition.library == "timm":
+            out += self.timm_loop(schedule, result)
+        else:
+            out += self.loop(schedule, result)
 
     def optimizer(self, schedule) -> list[str]:
         """``params = ...`` and ``optimizer = torch.optim.CLASS(...)``: keywords every group
@@ -142,6 +149,8 @@ class _Script:
         definition = spec.definition
         if definition.library == "transformers":
             return self.transformers_scheduler(spec, names, top=top, schedule=schedule)
+        if definition.library == "timm":
+            return self.timm_scheduler(spec)
         lines, keywords, children = [], [], None
         for param in definition.params:
             value = spec.params[param.name]
@@ -204,6 +213,69 @@ class _Script:
         if own:
             arguments.append("scheduler_specific_kwargs={" + ", ".join(f"{_string(k)}: {v}" for k, v in own) + "}")
         return [f"{variable} = get_scheduler({', '.join(arguments)})"]
+
+    def timm_scheduler(self, spec) -> list[str]:
+        """A ``timm.CLASS`` scheduler: the class with the keywords that are not its defaults
+        (a ``timm:`` form as the class and keywords create_scheduler_v2 picks)."""
+        definition = spec.definition
+        self.timm.add(definition.name)
+        keywords = []
+        for param in definition.params:
+            value = spec.params[param.name]
+            if not param.required and _same(value, param.default):
+                continue
+            if isinstance(value, tuple):
+                keywords.append(f"{param.name}=[{', '.join(_number(v) for v in value)}]")
+            else:
+                keywords.append(f"{param.name}={_number(value) if not isinstance(value, str) else repr(value)}")
+        line = f"scheduler = {definition.name}({', '.join(['optimizer', *keywords])})"
+        if spec.path and spec.path[-1] == "timm":
+            return ["# the scheduler create_scheduler_v2 builds from the spec's timm: keywords", line]
+        return [line]
+
+    def timm_loop(self, schedule, result) -> list[str]:
+        """timm's train.py loop (SPEC.md section 5): the lr each update uses, ``step_update``
+        after every update, ``step(epoch + 1)`` after every epoch."""
+        units = schedule.units
+        rows = result.epochs
+        stepped = schedule.stepped
+        lrs = 'lr = [float(group["lr"]) for group in optimizer.param_groups]  # the lr this update uses'
+        out = []
+        plateau = "metrics" in stepped.params
+        call = "scheduler.step(epoch + 1)"
+        if plateau:
+            from lrsched.schedules.plateau import metric_values
+
+            values = metric_values(stepped.params, units.scheduler_rows(rows)).tolist()
+            out += ["# the metric passed to step() after each epoch (your validation metric)",
+                    f"metrics = [{', '.join(_metric(v) for v in values)}]"]
+            call = "scheduler.step(epoch + 1, metrics[epoch])"
+        if not units.active:
+            out += [f"for epoch in range({rows}):",
+                    f"    {lrs}",
+                    '    print(f"lr of epoch {epoch} => {lr}")',
+                    "    optimizer.step()  # your training step",
+                    "    scheduler.step_update(num_updates=epoch + 1)",
+                    f"    if epoch < {rows - 1}:  # the table ends here",
+                    f"        {call}"]
+            return out
+        k = units.steps_per_epoch
+        epochs = -(-rows // k)
+        out += [f"steps_per_epoch = {k}  # optimizer updates an epoch (updates_per_epoch)",
+                f"total_steps = {rows}",
+                "num_updates = 0",
+                f"for epoch in range({epochs}):",
+                "    for update in range(steps_per_epoch):",
+                "        if num_updates == total_steps:",
+                "            break",
+                f"        {lrs}",
+                '        print(f"lr of step {num_updates} (epoch {epoch}) => {lr}")',
+                "        optimizer.step()  # your training step",
+                "        num_updates += 1",
+                "        scheduler.step_update(num_updates=num_updates)",
+                "    if num_updates < total_steps:",
+                f"        {call}"]
+        return out
 
     def value(self, param, value) -> str:
         constraint = param.constraint
@@ -284,6 +356,19 @@ class _Script:
             else:
                 out.append(f"    {call}  # interval: epoch: after every epoch")
         return out
+
+
+# timm 1.0.31's schedulers need only torch, but `import timm` imports torchvision: a stub
+# package in its place (with timm's own dependencies installed, the import alone does)
+TIMM_IMPORT = [
+    "",
+    "# timm 1.0.31's schedulers use only torch; `import timm` also needs torchvision, so load them",
+    "# through a stub package (with torchvision installed, the last line alone does)",
+    'if "timm" not in sys.modules:',
+    '    _timm = types.ModuleType("timm")',
+    '    _timm.__path__ = list(importlib.util.find_spec("timm").submodule_search_locations)',
+    '    sys.modules["timm"] = _timm',
+]
 
 
 # transformers 5.24's TYPE_TO_SCHEDULER_FUNCTION, for a resumed schedule (get_scheduler

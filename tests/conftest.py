@@ -71,6 +71,9 @@ def transformers(torch):
     if REQUIRE_TORCH:
         assert module.__version__ == LIBRARY_VERSIONS["transformers"], module.__version__
     return module
+
+
+@pytest.fixture(scope="session")
 def timm(torch):
     """``timm.scheduler`` of timm 1.0.31, or a skip when timm is not installed.  It is loaded
     through a stub ``timm`` package (NUMERICS.md): ``import timm`` itself fails next to the CPU

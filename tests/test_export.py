@@ -19,9 +19,10 @@ from lrsched.engine import compute
 from lrsched.spec import load_spec
 
 CONFIGS = sorted((ROOT / "configs").glob("*.yaml")) + sorted((ROOT / "configs" / "lint").glob("*.yaml"))
-# export writes torch's and transformers' schedulers (timm's: to come); a library's configs
-# run with that library installed (CI's library job)
-TORCH_CONFIGS = [p for p in CONFIGS if not p.name.startswith(("transformers-", "timm-"))]
+# export writes torch's, transformers' and timm's schedulers; a library's configs run with
+# that library installed (CI's library job)
+TIMM_CONFIGS = [p for p in CONFIGS if p.name.startswith("timm-")]
+TORCH_CONFIGS = [p for p in CONFIGS if not p.name.startswith("transformers-") and p not in TIMM_CONFIGS]
 HF_CONFIGS = [p for p in CONFIGS if p.name.startswith("transformers-")]
 
 
@@ -37,7 +38,8 @@ def golden_specs() -> list:
     return out
 
 
-@pytest.mark.parametrize("path", TORCH_CONFIGS + HF_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+@pytest.mark.parametrize("path", TORCH_CONFIGS + HF_CONFIGS + TIMM_CONFIGS,
+                         ids=lambda p: str(p.relative_to(ROOT / "configs")))
 def test_every_config_exports_a_script_that_compiles(path):
     text = script(path)
     compile(text, str(path) + ".py", "exec")        # compiled, not run: torch may be absent
@@ -148,6 +150,28 @@ def test_transformers_golden_spec_scripts_print_the_table(transformers):
     specs = [(c["id"], c["spec"]) for c in golden["cases"] + golden["trainer"]]
     differ = [case_id for case_id, spec in specs if run_script(script(spec)) != table_text(spec)]
     assert len(specs) >= 334 and differ == []
+
+
+@pytest.mark.parametrize("path", TIMM_CONFIGS, ids=lambda p: str(p.relative_to(ROOT / "configs")))
+def test_timm_config_scripts_print_the_table(timm, path):
+    assert run_script(script(path)) == table_text(path)
+
+
+def test_timm_golden_spec_scripts_print_the_table(timm):
+    """Every timm golden spec (the classes and the timm: form): through timm's own classes
+    and train.py's loop, the script prints the table."""
+    golden = load_golden("timm.json")
+    specs = [(c["id"], c["spec"]) for c in golden["cases"]]
+    differ = [case_id for case_id, spec in specs if run_script(script(spec)) != table_text(spec)]
+    assert len(specs) >= 333 and differ == []
+
+
+def test_timm_exports_its_class():
+    text = script(ROOT / "configs" / "timm-cycles.yaml")
+    assert "from timm.scheduler import CosineLRScheduler" in text
+    assert ("scheduler = CosineLRScheduler(optimizer, t_initial=10, lr_min=0.0001, cycle_mul=2, cycle_decay=0.5, "
+            "cycle_limit=3, warmup_t=3, warmup_lr_init=0.0001, warmup_prefix=True)") in text
+    assert "scheduler.step_update(num_updates=epoch + 1)" in text
 
 
 def test_trainer_form_exports_through_get_scheduler():
