@@ -284,3 +284,40 @@ def test_fast_path_over_many_cycles(kind, extra):
     plain = definition.compute(schedule.scheduler.params, groups, 100, fast=False)
     np.testing.assert_array_equal(fast.lr, plain.lr, strict=True)
     assert fast.markers == plain.markers
+
+
+# ------------------------------------------------------------------ lrsched list
+
+def test_list_groups_timms_types_under_its_title():
+    from conftest import run_cli
+    from lrsched.schedules import REGISTRY
+
+    run = run_cli("list")
+    assert run.code == 0
+    section = run.out[run.out.index("timm 1.0.31 (timm.scheduler; type: timm.NAME)"):run.out.index("Optimizers")]
+    for definition in REGISTRY.values():
+        if definition.library == "timm":
+            assert f"\n{definition.name} " in section
+    assert "`lrsched list timm`" in " ".join(section.split())
+
+
+@pytest.mark.parametrize("name", ["timm", "TIMM", "timm:"])
+def test_list_timm_shows_the_factory_form(name):
+    from conftest import run_cli
+    from lrsched.schedules.timm_factory import NAMES
+
+    run = run_cli("list", name)
+    assert run.code == 0, run
+    assert run.out.startswith("timm: (the create_scheduler_v2 form of timm 1.0.31)")
+    for key in NAMES:
+        assert f"\n{key} " in run.out, key
+
+
+def test_list_a_timm_class_in_full():
+    from conftest import run_cli
+
+    run = run_cli("list", "timm.cosinelrscheduler")
+    assert run.code == 0
+    assert run.out.startswith("timm.CosineLRScheduler: timm's cosine decay")
+    assert "formula: lr = lr_min + 0.5 * (lr_max - lr_min)" in run.out
+    assert "type: timm.CosineLRScheduler" in run.out

@@ -25,7 +25,7 @@ LIBRARY_TITLES = {"torch": "Schedulers (torch.optim.lr_scheduler)",
                   "transformers": "Hugging Face transformers 5.24.0 (get_scheduler; type: transformers.NAME)",
                   "timm": "timm 1.0.31 (timm.scheduler; type: timm.NAME)"}
 # a line under a library's table (timm's factory form)
-LIBRARY_NOTES = {"timm": "The timm: form (create_scheduler_v2's keywords at the top level): `lrsched list timm`."}
+LIBRARY_NOTES = {"timm": "timm's factory form, create_scheduler_v2's keywords as `timm:`: `lrsched list timm`."}
 
 
 def _library_table(library: str, definitions) -> Table:
