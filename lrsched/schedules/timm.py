@@ -194,6 +194,21 @@ def _each(fn: Callable, values: np.ndarray, t: np.ndarray, why: str) -> np.ndarr
     return out[inverse.reshape(values.shape)]
 
 
+def _present(i: np.ndarray) -> list:
+    """The distinct cycle numbers in ``i`` (small non-negative ints), in order."""
+    return np.flatnonzero(np.bincount(i)).tolist() if len(i) else []
+
+
+def _by_cycle(i: np.ndarray, table: dict) -> np.ndarray:
+    """``table[c]`` (a float, or a row of floats) for every cycle number in ``i``."""
+    first = next(iter(table.values()))
+    width = () if np.ndim(first) == 0 else (len(first),)
+    full = np.zeros((max(table) + 1,) + width)
+    for c, value in table.items():
+        full[c] = value
+    return full[i]
+
+
 def _cycle_index(p, tt: np.ndarray):
     """timm's cycle arithmetic for ``tt`` (t after the prefix warmup): the cycle ``i`` (int64),
     ``t_curr`` (int64 when cycle_mul is 1, else float64), and per cycle the Python values of
@@ -201,7 +216,7 @@ def _cycle_index(p, tt: np.ndarray):
     ti0, cm = p["t_initial"], p["cycle_mul"]
     if cm == 1:
         i = tt // ti0
-        return i, tt - ti0 * i, {int(c): ti0 for c in np.unique(i).tolist()}
+        return i, tt - ti0 * i, {c: ti0 for c in _present(i)}
     x = 1 - tt / ti0 * (1 - cm)
     if (x <= 0).any():
         first = int(tt[np.flatnonzero(x <= 0)[0]])
@@ -215,11 +230,10 @@ def _cycle_index(p, tt: np.ndarray):
     for j in near.tolist():
         i[j] = math.floor(math.log(float(x[j]), cm))
     i = i.astype(np.int64)
-    cycles = np.unique(i).tolist()
+    cycles = _present(i)
     t_i = {c: cm ** c * ti0 for c in cycles}
     offset = {c: (1 - cm ** c) / (1 - cm) * ti0 for c in cycles}
-    lookup = np.array([offset[c] for c in cycles], dtype=np.float64)
-    t_curr = tt.astype(np.float64) - lookup[np.searchsorted(cycles, i)]
+    t_curr = tt.astype(np.float64) - _by_cycle(i, offset)
     return i, t_curr, t_i
 
 
@@ -232,9 +246,7 @@ def _per_cycle(i: np.ndarray, table: dict):
     """``table[i]`` for every row (float64; one value when there is one cycle)."""
     if len(table) == 1:
         return float(next(iter(table.values())))
-    keys = sorted(table)
-    values = np.array([float(table[k]) for k in keys], dtype=np.float64)
-    return values[np.searchsorted(keys, i)]
+    return _by_cycle(i, {c: float(v) for c, v in table.items()})
 
 
 def _progress(p, i, t_curr, t_i: dict, tt, *, pi: bool) -> np.ndarray:
@@ -325,14 +337,13 @@ def _cyclic(kind: str):
         i, t_curr, t_i = _cycle_index(p, tt)
         limit, lr_min = p["cycle_limit"], p["lr_min"]
         live = i < limit
-        cycles = np.unique(i if kind != "tanh" else i[live]).tolist()
+        cycles = _present(i if kind != "tanh" else i[live])
         amps = _amplitudes(p, base, cycles, half, lambda c: int(tt[np.flatnonzero(i == c)[0]]))
         out[~live] = lr_min
         if live.any():
             f = _factor(kind, p, i[live], t_curr[live], t_i, tt[live])
-            keys = sorted(c for c in amps if c < limit)
-            table = np.array([amps[c] for c in keys], dtype=np.float64).reshape(len(keys), len(base))
-            out[live] = lr_min + table[np.searchsorted(keys, i[live])] * f[:, None]
+            table = {c: amps[c] for c in amps if c < limit}
+            out[live] = lr_min + _by_cycle(i[live], table) * f[:, None]
         return _runs(np.minimum(i, limit))
     return main
 
