@@ -195,18 +195,28 @@ def _each(fn: Callable, values: np.ndarray, t: np.ndarray, why: str) -> np.ndarr
 
 
 def _present(i: np.ndarray) -> list:
-    """The distinct cycle numbers in ``i`` (small non-negative ints), in order."""
-    return np.flatnonzero(np.bincount(i)).tolist() if len(i) else []
+    """The distinct cycle numbers in ``i`` (non-negative ints), in order: by counting when
+    they are few and small (a run's cycles), else by sorting."""
+    if not len(i):
+        return []
+    top = int(i.max())
+    if top <= 4 * len(i) + 1024:
+        return np.flatnonzero(np.bincount(i)).tolist()
+    return np.unique(i).tolist()
 
 
 def _by_cycle(i: np.ndarray, table: dict) -> np.ndarray:
     """``table[c]`` (a float, or a row of floats) for every cycle number in ``i``."""
-    first = next(iter(table.values()))
+    keys = sorted(table)
+    first = table[keys[0]]
     width = () if np.ndim(first) == 0 else (len(first),)
-    full = np.zeros((max(table) + 1,) + width)
-    for c, value in table.items():
-        full[c] = value
-    return full[i]
+    if keys[-1] <= 4 * len(i) + 1024:
+        full = np.zeros((keys[-1] + 1,) + width)
+        for c in keys:
+            full[c] = table[c]
+        return full[i]
+    values = np.array([table[c] for c in keys], dtype=np.float64).reshape((len(keys),) + width)
+    return values[np.searchsorted(keys, i)]
 
 
 def _cycle_index(p, tt: np.ndarray):
