@@ -26,6 +26,8 @@ import time
 
 import numpy as np
 
+from bench_engine import best   # this folder's: best of N wall-clock runs
+
 STEPS_PER_EPOCH = 10_000
 WARMUP_EPOCHS = 5
 
@@ -37,15 +39,6 @@ def spec_text(rows: int) -> str:
             f"warmup: {{epochs: {WARMUP_EPOCHS}, start_factor: 0.001}}\n"
             f"optimizer: {{type: SGD, lr: 0.1, momentum: 0.9}}\n"
             f"scheduler: {{type: CosineAnnealingLR, T_max: {t_max}}}\n")
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def lrsched_csv(path: str, out: str) -> None:

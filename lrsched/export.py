@@ -248,7 +248,7 @@ class _Script:
 
             values = metric_values(stepped.params, units.scheduler_rows(rows)).tolist()
             out += ["# the metric passed to step() after each epoch (your validation metric)",
-                    f"metrics = [{', '.join(_metric(v) for v in values)}]"]
+                    f"metrics = [{', '.join(_number(float(v)) for v in values)}]"]
             call = "scheduler.step(epoch + 1, metrics[epoch])"
         if not units.active:
             out += [f"for epoch in range({rows}):",
@@ -284,8 +284,6 @@ class _Script:
             return "[" + ", ".join(self.callable(v) for v in value) + "]"
         if isinstance(constraint, Expr) or isinstance(inner, Expr) or isinstance(value, (Expression, PythonFunction)):
             return self.callable(value)
-        if isinstance(constraint, PerGroup) and isinstance(value, tuple):
-            return "[" + ", ".join(_number(v) for v in value) + "]"
         if isinstance(value, tuple):
             return "[" + ", ".join(_number(v) for v in value) + "]"
         if isinstance(constraint, (Real, PerGroup)) or isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -313,7 +311,7 @@ class _Script:
             need = units.scheduler_rows(rows) - 1
             values = metric_values(stepped.params, need + 1).tolist()
             out += ["# the metric passed to each step() (your validation loss)",
-                    f"metrics = [{', '.join(_metric(v) for v in values)}]"]
+                    f"metrics = [{', '.join(_number(float(v)) for v in values)}]"]
             call = "scheduler.step(metrics[epoch])" if not units.active or units.interval == "epoch" else \
                 "scheduler.step(metrics[step])"
         if not units.active:
@@ -454,10 +452,6 @@ def _number(value) -> str:
     if isinstance(value, float) and value in (float("inf"), float("-inf")):
         return 'float("inf")' if value > 0 else 'float("-inf")'
     return repr(value)
-
-
-def _metric(value: float) -> str:
-    return _number(float(value))
 
 
 def _same(a, b) -> bool:
